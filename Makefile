@@ -1,0 +1,35 @@
+# CriShim: a CRI runtime in C#. `sudo make run` sets up and starts the daemon; `make test` runs every test.
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+OUT := out/crishim
+CONFIG ?= /etc/crishim/crishim.json
+DEB_PACKAGES := runc conmon containernetworking-plugins iptables iproute2 docker-registry busybox-static \
+                umoci skopeo jq curl zstd util-linux
+DOTNET := dotnet
+
+.PHONY: deps build publish run test clean bench
+
+# Debian packages the daemon and its tests need; installs only what is missing.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+build:
+	$(DOTNET) build CriShim.sln -c Release -nologo -v q
+
+publish:
+	$(DOTNET) publish src/CriShim.csproj -c Release -nologo -v q -o $(OUT)
+
+# Set up (packages, default CNI network) and start the daemon in the foreground with embedded defaults.
+run: deps publish
+	@scripts/install-cni-default.sh
+	exec $(OUT)/crishim $$( [ -f $(CONFIG) ] && echo --config $(CONFIG) )
+
+# Every test: unit, then integration against real runc, a real registry and real CNI plugins.
+test: deps
+	@scripts/run-tests.sh
+
+clean:
+	$(DOTNET) clean CriShim.sln -nologo -v q || true
+	rm -rf out TestResults

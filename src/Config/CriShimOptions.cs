@@ -1,0 +1,41 @@
+namespace CriShim.Config;
+
+/// <summary>Daemon configuration: embedded defaults, overridden by the JSON file (--config), then by flags.</summary>
+public sealed class CriShimOptions
+{
+    public string Listen { get; set; } = "unix:///run/crishim/crishim.sock";
+    /// <summary>Persistent data: images, pod and container records, logs by default.</summary>
+    public string Root { get; set; } = "/var/lib/crishim";
+    /// <summary>Runtime state that dies with the machine: bundles, namespace pins, monitor sockets.</summary>
+    public string State { get; set; } = "/run/crishim";
+    public string LogLevel { get; set; } = "Information";
+    public CniOptions Cni { get; set; } = new();
+    public RegistryOptions Registry { get; set; } = new();
+    public StreamingOptions Streaming { get; set; } = new();
+    /// <summary>Path of the runc binary.</summary>
+    public string Runc { get; set; } = "runc";
+    /// <summary>Path of the conmon binary (the per-container monitor).</summary>
+    public string Conmon { get; set; } = "conmon";
+
+    public string SocketPath => Listen.StartsWith("unix://", StringComparison.Ordinal) ? Listen["unix://".Length..] : Listen;
+}
+
+public sealed class CniOptions
+{
+    public string ConfDir { get; set; } = "/etc/cni/net.d";
+    public string BinDir { get; set; } = "/usr/lib/cni";
+}
+
+public sealed class RegistryOptions
+{
+    /// <summary>Registry host → endpoints tried in order before the host itself, e.g. "docker.io": ["http://localhost:5000"].</summary>
+    public Dictionary<string, List<string>> Mirrors { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Hosts (host[:port]) reached over plain HTTP. Loopback hosts always are.</summary>
+    public List<string> Insecure { get; set; } = [];
+}
+
+public sealed class StreamingOptions
+{
+    /// <summary>host:port of the exec/attach/port-forward server; port 0 picks a free one.</summary>
+    public string Address { get; set; } = "127.0.0.1:0";
+}

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace CriShim.Cri;
+
+/// <summary>
+/// One place that turns failures into gRPC statuses: typed exceptions map to codes, an unimplemented RPC
+/// names itself, anything unexpected is logged and answered Internal so the daemon keeps serving.
+/// </summary>
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> log) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await continuation(request, context);
+            log.LogDebug("{Method} ok in {Ms:F1} ms", context.Method, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return response;
+        }
+        catch (Exception e) { throw Translate(e, context); }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try { await continuation(request, responseStream, context); }
+        catch (Exception e) { throw Translate(e, context); }
+    }
+
+    RpcException Translate(Exception e, ServerCallContext context)
+    {
+        var method = context.Method.Split('/').Last();
+        var status = e switch
+        {
+            RpcException { StatusCode: StatusCode.Unimplemented } r when string.IsNullOrEmpty(r.Status.Detail)
+                => new Status(StatusCode.Unimplemented, $"{method} is not implemented by crishim"),
+            RpcException r => r.Status,
+            CriException c => new Status(c.Code, c.Message),
+            OperationCanceledException when context.CancellationToken.IsCancellationRequested
+                => new Status(StatusCode.Cancelled, $"{method} cancelled by the client"),
+            TimeoutException => new Status(StatusCode.DeadlineExceeded, e.Message),
+            ArgumentException => new Status(StatusCode.InvalidArgument, e.Message),
+            _ => new Status(StatusCode.Internal, $"{method}: {e.Message}"),
+        };
+        if (status.StatusCode is StatusCode.Internal or StatusCode.Unknown)
+            log.LogError(e, "{Method} failed", context.Method);
+        else
+            log.LogInformation("{Method} -> {Code}: {Detail}", context.Method, status.StatusCode, status.Detail);
+        return new RpcException(status);
+    }
+}

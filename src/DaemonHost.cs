@@ -1,0 +1,51 @@
+using CriShim.Config;
+using CriShim.Cri;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace CriShim;
+
+/// <summary>Wires the daemon: Kestrel on the CRI unix socket (HTTP/2), the CRI services and their dependencies.</summary>
+public static class DaemonHost
+{
+    public static WebApplication Build(CriShimOptions options, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        builder.Logging.SetMinimumLevel(Enum.TryParse<LogLevel>(options.LogLevel, true, out var level) ? level : LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+
+        PrepareSocket(options.SocketPath);
+        Directory.CreateDirectory(options.Root);
+        Directory.CreateDirectory(options.State);
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
+            k.Limits.MaxRequestBodySize = null;
+        });
+        builder.Services.AddSingleton(options);
+        builder.Services.AddGrpc(g =>
+        {
+            g.Interceptors.Add<ErrorInterceptor>();
+            g.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            g.MaxSendMessageSize = 16 * 1024 * 1024;
+        });
+        Services.Register(builder.Services, options);
+
+        var app = builder.Build();
+        app.MapGrpcService<RuntimeServiceHandler>();
+        app.MapGrpcService<ImageServiceHandler>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite));
+        return app;
+    }
+
+    /// <summary>A socket file left by a killed daemon would make the bind fail: remove it, create its directory.</summary>
+    static void PrepareSocket(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path)) File.Delete(path);
+    }
+}
