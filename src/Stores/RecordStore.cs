@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+
+namespace CriShim.Stores;
+
+public interface IRecord
+{
+    string Id { get; }
+}
+
+/// <summary>
+/// An in-memory index of records, each also persisted as its own JSON file (atomic replace), so the index
+/// can be rebuilt after a crash. Lookups accept a unique ID prefix, as crictl users type short IDs.
+/// </summary>
+public class RecordStore<T> where T : class, IRecord
+{
+    readonly ConcurrentDictionary<string, T> _records = new();
+    readonly string _dir;
+    readonly JsonSerializerOptions _json;
+    readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public RecordStore(string dir, JsonSerializerOptions json, ILogger log)
+    {
+        _dir = dir;
+        _json = json;
+        Directory.CreateDirectory(dir);
+        foreach (var (path, record) in AtomicFile.ReadAll<T>(dir, json, (p, e) => log.LogWarning(e, "skipping unreadable record {Path}", p)))
+            _records[record.Id] = record;
+    }
+
+    public IReadOnlyCollection<T> All => (IReadOnlyCollection<T>)_records.Values;
+
+    public T? Get(string id) => _records.GetValueOrDefault(id);
+
+    /// <summary>Exact ID, else the single record whose ID starts with the given prefix.</summary>
+    public T? Find(string idOrPrefix)
+    {
+        if (string.IsNullOrEmpty(idOrPrefix)) return null;
+        if (_records.TryGetValue(idOrPrefix, out var exact)) return exact;
+        T? match = null;
+        foreach (var (id, record) in _records)
+        {
+            if (!id.StartsWith(idOrPrefix, StringComparison.Ordinal)) continue;
+            if (match is not null) return null; // ambiguous prefix
+            match = record;
+        }
+        return match;
+    }
+
+    public async Task SaveAsync(T record, CancellationToken ct = default)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await AtomicFile.WriteJsonAsync(PathOf(record.Id), record, _json, CancellationToken.None);
+            _records[record.Id] = record;
+        }
+        finally { _writeLock.Release(); }
+    }
+
+    /// <summary>Applies a transition to the current record and persists it; returns the new record (null if gone).</summary>
+    public async Task<T?> UpdateAsync(string id, Func<T, T> change, CancellationToken ct = default)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            if (!_records.TryGetValue(id, out var current)) return null;
+            var next = change(current);
+            if (ReferenceEquals(next, current)) return current;
+            await AtomicFile.WriteJsonAsync(PathOf(id), next, _json, CancellationToken.None);
+            _records[id] = next;
+            return next;
+        }
+        finally { _writeLock.Release(); }
+    }
+
+    public async Task DeleteAsync(string id)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            File.Delete(PathOf(id));
+            _records.TryRemove(id, out _);
+        }
+        finally { _writeLock.Release(); }
+    }
+
+    string PathOf(string id) => Path.Combine(_dir, id + ".json");
+}
