@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 OUT := out/crishim
 CONFIG ?= /etc/crishim/crishim.json
 DEB_PACKAGES := runc conmon containernetworking-plugins iptables iproute2 docker-registry busybox-static \
-                umoci skopeo jq curl zstd util-linux
+                umoci skopeo jq curl zstd util-linux gcc libc6-dev
 DOTNET := dotnet
 
 .PHONY: deps build publish run test clean bench

@@ -1,4 +1,5 @@
 using CriShim.Config;
+using CriShim.Stores;
 
 namespace CriShim;
 
@@ -8,5 +9,7 @@ public static class Services
     public static void Register(IServiceCollection services, CriShimOptions options)
     {
         services.AddSingleton<RuntimeState>();
+        services.AddSingleton(sp => new PodStore(Path.Combine(options.Root, "pods"), sp.GetRequiredService<ILogger<PodStore>>()));
+        services.AddSingleton(sp => new ContainerStore(Path.Combine(options.Root, "containers"), sp.GetRequiredService<ILogger<ContainerStore>>()));
     }
 }

@@ -1,5 +1,6 @@
 using Runtime.V1;
 using CriShim.Config;
+using CriShim.Stores;
 
 namespace CriShim.Cri;
 
@@ -11,4 +12,6 @@ namespace CriShim.Cri;
 public sealed partial class RuntimeServiceHandler(CriShimOptions options, RuntimeState runtimeState, IServiceProvider services, ILogger<RuntimeServiceHandler> log)
     : RuntimeService.RuntimeServiceBase
 {
+    PodStore Pods => services.GetRequiredService<PodStore>();
+    ContainerStore Containers => services.GetRequiredService<ContainerStore>();
 }

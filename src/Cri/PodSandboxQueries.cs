@@ -1,0 +1,46 @@
+using System.Text.Json;
+using CriShim.Stores;
+using Grpc.Core;
+using Runtime.V1;
+
+namespace CriShim.Cri;
+
+/// <summary>PodSandboxStatus and ListPodSandbox: answered from the pod store alone.</summary>
+public sealed partial class RuntimeServiceHandler
+{
+    public override Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
+    {
+        var pod = RequirePod(request.PodSandboxId);
+        var response = new PodSandboxStatusResponse { Status = pod.ToCriStatus(), Timestamp = RecordMapping.UnixNanos(DateTimeOffset.UtcNow) };
+        response.ContainersStatuses.Add(Containers.InPod(pod.Id).Select(c => c.ToCriStatus()));
+        if (request.Verbose)
+            response.Info["info"] = JsonSerializer.Serialize(new
+            {
+                pod.Id, pod.RuntimeHandler, pod.PodDir, pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
+                pod.InfraContainerId, pod.CgroupParent, State = pod.State.ToString(),
+                Config = JsonDocument.Parse(Google.Protobuf.JsonFormatter.Default.Format(pod.PodConfig())).RootElement,
+            }, JsonOptions.Indented);
+        return Task.FromResult(response);
+    }
+
+    public override Task<ListPodSandboxResponse> ListPodSandbox(ListPodSandboxRequest request, ServerCallContext context)
+    {
+        var filter = request.Filter;
+        IEnumerable<PodRecord> pods = Pods.All.Where(p => p.Complete);
+        if (filter is not null)
+        {
+            if (!string.IsNullOrEmpty(filter.Id)) pods = pods.Where(p => p.Id.StartsWith(filter.Id, StringComparison.Ordinal));
+            if (filter.State is not null) pods = pods.Where(p => p.CriState() == filter.State.State);
+            if (filter.LabelSelector.Count > 0) pods = pods.Where(p => RecordMapping.MatchesLabels(p.PodConfig().Labels, filter.LabelSelector));
+        }
+        var response = new ListPodSandboxResponse();
+        response.Items.Add(pods.OrderBy(p => p.CreatedAt).Select(p => p.ToCri()));
+        return Task.FromResult(response);
+    }
+
+    PodRecord RequirePod(string id)
+    {
+        if (string.IsNullOrEmpty(id)) throw CriException.Invalid("pod sandbox ID must not be empty");
+        return Pods.Find(id) is { Complete: true } pod ? pod : throw CriException.NotFound($"pod sandbox \"{id}\" not found");
+    }
+}

@@ -1,0 +1,95 @@
+using CriShim.Stores;
+using Runtime.V1;
+
+namespace CriShim.Cri;
+
+/// <summary>Builds CRI messages from stored records: the one place that knows both shapes.</summary>
+public static class RecordMapping
+{
+    public static long UnixNanos(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    public static PodSandboxConfig PodConfig(this PodRecord pod) => PodSandboxConfig.Parser.ParseFrom(pod.Config);
+    public static ContainerConfig ContainerConfig(this ContainerRecord c) => Runtime.V1.ContainerConfig.Parser.ParseFrom(c.Config);
+
+    public static PodSandboxState CriState(this PodRecord pod) =>
+        pod.State == PodState.Ready ? PodSandboxState.SandboxReady : PodSandboxState.SandboxNotready;
+
+    public static ContainerState CriState(this ContainerRecord c) => c.State switch
+    {
+        ContainerRunState.Created => ContainerState.ContainerCreated,
+        ContainerRunState.Running => ContainerState.ContainerRunning,
+        ContainerRunState.Exited => ContainerState.ContainerExited,
+        _ => ContainerState.ContainerUnknown,
+    };
+
+    public static PodSandbox ToCri(this PodRecord pod)
+    {
+        var config = pod.PodConfig();
+        var sandbox = new PodSandbox
+        {
+            Id = pod.Id, Metadata = config.Metadata, State = pod.CriState(),
+            CreatedAt = UnixNanos(pod.CreatedAt), RuntimeHandler = pod.RuntimeHandler,
+        };
+        sandbox.Labels.Add(config.Labels);
+        sandbox.Annotations.Add(config.Annotations);
+        return sandbox;
+    }
+
+    public static PodSandboxStatus ToCriStatus(this PodRecord pod)
+    {
+        var config = pod.PodConfig();
+        var options = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption();
+        var status = new PodSandboxStatus
+        {
+            Id = pod.Id, Metadata = config.Metadata, State = pod.CriState(),
+            CreatedAt = UnixNanos(pod.CreatedAt), RuntimeHandler = pod.RuntimeHandler,
+            Network = new PodSandboxNetworkStatus { Ip = pod.Ip ?? "" },
+            Linux = new LinuxPodSandboxStatus { Namespaces = new Namespace { Options = options } },
+        };
+        status.Network.AdditionalIps.Add(pod.AdditionalIps.Select(ip => new PodIP { Ip = ip }));
+        status.Labels.Add(config.Labels);
+        status.Annotations.Add(config.Annotations);
+        return status;
+    }
+
+    public static Container ToCri(this ContainerRecord c)
+    {
+        var config = c.ContainerConfig();
+        var container = new Container
+        {
+            Id = c.Id, PodSandboxId = c.PodId, Metadata = config.Metadata,
+            Image = new ImageSpec { Image = c.ImageId, UserSpecifiedImage = c.ImageRef },
+            ImageRef = ImageRefOf(c), ImageId = c.ImageId, State = c.CriState(), CreatedAt = UnixNanos(c.CreatedAt),
+        };
+        container.Labels.Add(config.Labels);
+        container.Annotations.Add(config.Annotations);
+        return container;
+    }
+
+    public static ContainerStatus ToCriStatus(this ContainerRecord c)
+    {
+        var config = c.ContainerConfig();
+        var status = new ContainerStatus
+        {
+            Id = c.Id, Metadata = config.Metadata, State = c.CriState(),
+            CreatedAt = UnixNanos(c.CreatedAt),
+            StartedAt = c.StartedAt is { } s ? UnixNanos(s) : 0,
+            FinishedAt = c.FinishedAt is { } f ? UnixNanos(f) : 0,
+            ExitCode = c.ExitCode,
+            Image = new ImageSpec { Image = c.ImageRef, UserSpecifiedImage = c.ImageRef },
+            ImageRef = ImageRefOf(c), ImageId = c.ImageId,
+            Reason = c.Reason, Message = c.Message, LogPath = c.LogPath,
+            Resources = new ContainerResources { Linux = config.Linux?.Resources ?? new LinuxContainerResources() },
+        };
+        status.Labels.Add(config.Labels);
+        status.Annotations.Add(config.Annotations);
+        status.Mounts.Add(config.Mounts);
+        return status;
+    }
+
+    /// <summary>The repo digest when the image was pulled by one, else the image ID, as containerd answers.</summary>
+    static string ImageRefOf(ContainerRecord c) => string.IsNullOrEmpty(c.ImageRepoDigest) ? c.ImageId : c.ImageRepoDigest;
+
+    public static bool MatchesLabels(IDictionary<string, string> labels, IDictionary<string, string> selector) =>
+        selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
+}
