@@ -9,6 +9,8 @@ public static class Services
     public static void Register(IServiceCollection services, CriShimOptions options)
     {
         services.AddSingleton<RuntimeState>();
+        services.AddSingleton<Events.ContainerEventHub>();
+        services.AddSingleton<Events.ContainerEvents>();
         services.AddSingleton(sp => new PodStore(Path.Combine(options.Root, "pods"), sp.GetRequiredService<ILogger<PodStore>>()));
         services.AddSingleton(sp => new ContainerStore(Path.Combine(options.Root, "containers"), sp.GetRequiredService<ILogger<ContainerStore>>()));
     }

@@ -25,7 +25,21 @@ public sealed partial class RuntimeServiceHandler
 
     public override Task<ListContainersResponse> ListContainers(ListContainersRequest request, ServerCallContext context)
     {
-        var filter = request.Filter;
+        var response = new ListContainersResponse();
+        response.Containers.Add(FilterContainers(request.Filter).Select(c => c.ToCri()));
+        return Task.FromResult(response);
+    }
+
+    public override Task StreamContainers(StreamContainersRequest request, IServerStreamWriter<StreamContainersResponse> responseStream, ServerCallContext context) =>
+        StreamPages(FilterContainers(request.Filter).Select(c => c.ToCri()), page =>
+        {
+            var response = new StreamContainersResponse();
+            response.Containers.Add(page);
+            return response;
+        }, responseStream, context.CancellationToken);
+
+    IEnumerable<ContainerRecord> FilterContainers(ContainerFilter? filter)
+    {
         IEnumerable<ContainerRecord> containers = Containers.All.Where(c => c.Complete);
         if (filter is not null)
         {
@@ -34,9 +48,7 @@ public sealed partial class RuntimeServiceHandler
             if (filter.State is not null) containers = containers.Where(c => c.CriState() == filter.State.State);
             if (filter.LabelSelector.Count > 0) containers = containers.Where(c => RecordMapping.MatchesLabels(c.ContainerConfig().Labels, filter.LabelSelector));
         }
-        var response = new ListContainersResponse();
-        response.Containers.Add(containers.OrderBy(c => c.CreatedAt).Select(c => c.ToCri()));
-        return Task.FromResult(response);
+        return containers.OrderBy(c => c.CreatedAt);
     }
 
     ContainerRecord RequireContainer(string id)

@@ -25,7 +25,21 @@ public sealed partial class RuntimeServiceHandler
 
     public override Task<ListPodSandboxResponse> ListPodSandbox(ListPodSandboxRequest request, ServerCallContext context)
     {
-        var filter = request.Filter;
+        var response = new ListPodSandboxResponse();
+        response.Items.Add(FilterPods(request.Filter).Select(p => p.ToCri()));
+        return Task.FromResult(response);
+    }
+
+    public override Task StreamPodSandboxes(StreamPodSandboxesRequest request, IServerStreamWriter<StreamPodSandboxesResponse> responseStream, ServerCallContext context) =>
+        StreamPages(FilterPods(request.Filter).Select(p => p.ToCri()), page =>
+        {
+            var response = new StreamPodSandboxesResponse();
+            response.PodSandboxes.Add(page);
+            return response;
+        }, responseStream, context.CancellationToken);
+
+    IEnumerable<PodRecord> FilterPods(PodSandboxFilter? filter)
+    {
         IEnumerable<PodRecord> pods = Pods.All.Where(p => p.Complete);
         if (filter is not null)
         {
@@ -33,9 +47,7 @@ public sealed partial class RuntimeServiceHandler
             if (filter.State is not null) pods = pods.Where(p => p.CriState() == filter.State.State);
             if (filter.LabelSelector.Count > 0) pods = pods.Where(p => RecordMapping.MatchesLabels(p.PodConfig().Labels, filter.LabelSelector));
         }
-        var response = new ListPodSandboxResponse();
-        response.Items.Add(pods.OrderBy(p => p.CreatedAt).Select(p => p.ToCri()));
-        return Task.FromResult(response);
+        return pods.OrderBy(p => p.CreatedAt);
     }
 
     PodRecord RequirePod(string id)
