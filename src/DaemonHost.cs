@@ -24,6 +24,7 @@ public static class DaemonHost
         {
             k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
             k.Limits.MaxRequestBodySize = null;
+            Metrics.MetricsEndpoint.Listen(k, options);
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddGrpc(g =>
@@ -37,6 +38,7 @@ public static class DaemonHost
         var app = builder.Build();
         app.MapGrpcService<RuntimeServiceHandler>();
         app.MapGrpcService<ImageServiceHandler>();
+        Metrics.MetricsEndpoint.Map(app, options);
         app.Lifetime.ApplicationStarted.Register(() =>
             File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite));
         return app;

@@ -9,6 +9,7 @@ public static class Services
     public static void Register(IServiceCollection services, CriShimOptions options)
     {
         services.AddSingleton<RuntimeState>();
+        services.AddSingleton<Metrics.DaemonMetrics>();
         services.AddSingleton<Events.ContainerEventHub>();
         services.AddSingleton<Events.ContainerEvents>();
         services.AddSingleton(sp => new PodStore(Path.Combine(options.Root, "pods"), sp.GetRequiredService<ILogger<PodStore>>()));

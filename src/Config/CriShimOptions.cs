@@ -12,6 +12,8 @@ public sealed class CriShimOptions
     public CniOptions Cni { get; set; } = new();
     public RegistryOptions Registry { get; set; } = new();
     public StreamingOptions Streaming { get; set; } = new();
+    /// <summary>host:port of the Prometheus /metrics endpoint; empty (the default) turns it off.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
     /// <summary>Path of the runc binary.</summary>
     public string Runc { get; set; } = "runc";
     /// <summary>Path of the conmon binary (the per-container monitor).</summary>
@@ -38,4 +40,9 @@ public sealed class StreamingOptions
 {
     /// <summary>host:port of the exec/attach/port-forward server; port 0 picks a free one.</summary>
     public string Address { get; set; } = "127.0.0.1:0";
+}
+
+public sealed class MetricsOptions
+{
+    public string Address { get; set; } = "";
 }

@@ -8,18 +8,26 @@ namespace CriShim.Cri;
 /// One place that turns failures into gRPC statuses: typed exceptions map to codes, an unimplemented RPC
 /// names itself, anything unexpected is logged and answered Internal so the daemon keeps serving.
 /// </summary>
-public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> log) : Interceptor
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> log, Metrics.DaemonMetrics metrics) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var started = Stopwatch.GetTimestamp();
+        var method = MethodName(context);
         try
         {
             var response = await continuation(request, context);
-            log.LogDebug("{Method} ok in {Ms:F1} ms", context.Method, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics.RecordCall(method, "OK", elapsed);
+            log.LogDebug("{Method} ok in {Ms:F1} ms", method, elapsed.TotalMilliseconds);
             return response;
         }
-        catch (Exception e) { throw Translate(e, context); }
+        catch (Exception e)
+        {
+            var error = Translate(e, context);
+            metrics.RecordCall(method, error.StatusCode.ToString(), Stopwatch.GetElapsedTime(started));
+            throw error;
+        }
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
@@ -28,9 +36,11 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> log) : Intercepto
         catch (Exception e) { throw Translate(e, context); }
     }
 
+    static string MethodName(ServerCallContext context) => context.Method[(context.Method.LastIndexOf('/') + 1)..];
+
     RpcException Translate(Exception e, ServerCallContext context)
     {
-        var method = context.Method.Split('/').Last();
+        var method = MethodName(context);
         var status = e switch
         {
             RpcException { StatusCode: StatusCode.Unimplemented } r when string.IsNullOrEmpty(r.Status.Detail)
