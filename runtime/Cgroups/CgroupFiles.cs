@@ -51,8 +51,8 @@ internal static class CgroupFiles
         var path = Path.Combine(directory, file);
         try
         {
-            // cgroupfs wants one write() of the whole value, no truncation or seeking games.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+            // One write() of the whole value with O_TRUNC, as runc and `echo value > file` do.
+            using var stream = new FileStream(path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
             var bytes = System.Text.Encoding.ASCII.GetBytes(value);
             stream.Write(bytes, 0, bytes.Length);
         }
