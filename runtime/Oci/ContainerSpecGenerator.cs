@@ -12,7 +12,7 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
 {
     public ContainerSpecGenerator() : this(new LinuxHostEnvironment()) { }
 
-    public Spec Generate(ContainerSpecInput input) => SpecBuilder.Build(Options(input));
+    public Spec Generate(ContainerSpecInput input) => SpecBuilder.Build([.. Options(input), SpecOptions.WithinBoundingSet(host.BoundingCapabilities)]);
 
     /// <summary>The ordered options for <paramref name="input"/>; throws <see cref="SpecException"/> on bad input.</summary>
     public IReadOnlyList<SpecOption> Options(ContainerSpecInput input)
@@ -157,7 +157,7 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
                     throw new SpecException($"mount host path \"{hostPath}\" is a dangling symlink");
                 Directory.CreateDirectory(hostPath);
             }
-            return UnixPath.GetCompleteRealPath(hostPath);
+            return Rootfs.LibC.RealPath(hostPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException and not SpecException)
         {

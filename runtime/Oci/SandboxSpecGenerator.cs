@@ -7,7 +7,7 @@ public sealed class SandboxSpecGenerator(IHostEnvironment host)
 {
     public SandboxSpecGenerator() : this(new LinuxHostEnvironment()) { }
 
-    public Spec Generate(SandboxSpecInput input) => SpecBuilder.Build(Options(input));
+    public Spec Generate(SandboxSpecInput input) => SpecBuilder.Build([.. Options(input), SpecOptions.WithinBoundingSet(host.BoundingCapabilities)]);
 
     public IReadOnlyList<SpecOption> Options(SandboxSpecInput input)
     {

@@ -32,6 +32,27 @@ public static class SpecOptions
     public static SpecOption WithUser(ResolvedUser user) => WithUser(user.Uid, user.Gid, user.AdditionalGids);
 
     /// <summary>Sets bounding, effective and permitted to <paramref name="caps"/>; ambient caps are also made inheritable.</summary>
+    /// <summary>
+    /// Drops capabilities the daemon itself does not hold: runc cannot grant them and fails the create
+    /// ("unable to apply caps"), e.g. CAP_SYS_RESOURCE on hosts that withhold it. Applied last.
+    /// </summary>
+    public static SpecOption WithinBoundingSet(IReadOnlySet<string> bounding) => s =>
+    {
+        if (s.Process?.Capabilities is not { } c) return s;
+        IReadOnlyList<string>? Keep(IReadOnlyList<string>? list) => list?.Where(bounding.Contains).ToList();
+        return s with
+        {
+            Process = s.Process with
+            {
+                Capabilities = c with
+                {
+                    Bounding = Keep(c.Bounding), Effective = Keep(c.Effective), Permitted = Keep(c.Permitted),
+                    Inheritable = Keep(c.Inheritable), Ambient = Keep(c.Ambient),
+                },
+            },
+        };
+    };
+
     public static SpecOption WithCapabilities(IReadOnlyList<string> caps, IReadOnlyList<string>? ambient = null) => s =>
     {
         var list = caps.Select(CapabilitySet.Normalize).Distinct().ToList();

@@ -13,6 +13,22 @@ internal static class LibC
     public const uint MOVE_MOUNT_F_EMPTY_PATH = 4;
     public const int AT_FDCWD = -100;
 
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true, CharSet = CharSet.Ansi)]
+    static extern IntPtr realpath(string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    static extern void free(IntPtr pointer);
+
+    /// <summary>The canonical absolute path with every symlink resolved (realpath(3)); throws IOException when it fails.</summary>
+    public static string RealPath(string path)
+    {
+        var resolved = realpath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+            throw new IOException($"realpath {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        try { return Marshal.PtrToStringAnsi(resolved)!; }
+        finally { free(resolved); }
+    }
+
     [DllImport("libc", EntryPoint = "mount", SetLastError = true, CharSet = CharSet.Ansi)]
     public static extern int Mount(string source, string target, string fstype, ulong flags, string? data);
 
