@@ -55,6 +55,9 @@ public class CgroupUpdaterIntegrationTests
         updater.Apply(cgroup.CgroupsPath, new CgroupResources { MemoryLimitBytes = 32 << 20, MemorySwapLimitBytes = 32 << 20 });
         Assert.That(reader.Read(cgroup.CgroupsPath)!.MemoryLimitBytes, Is.EqualTo(32UL << 20));
 
+        updater.Apply(cgroup.CgroupsPath, new CgroupResources { MemoryLimitBytes = 128 << 20 });
+        Assert.That(reader.Read(cgroup.CgroupsPath)!.MemoryLimitBytes, Is.EqualTo(128UL << 20), "memory alone, above the old memsw");
+
         updater.Apply(cgroup.CgroupsPath, new CgroupResources { MemoryLimitBytes = -1 });
         Assert.That(reader.Read(cgroup.CgroupsPath)!.MemoryLimitBytes, Is.Null, "-1 lifts the limit");
     }
