@@ -32,6 +32,8 @@ public sealed class ContainerManager(
         var imageName = config.Image?.Image;
         if (string.IsNullOrEmpty(imageName)) throw CriException.Invalid("container config has no image");
         if (pod.State != PodState.Ready) throw CriException.Precondition($"pod sandbox \"{pod.Id}\" is not ready");
+        if (config.Linux?.SecurityContext is { RunAsGroup: not null, RunAsUser: null } sc && string.IsNullOrEmpty(sc.RunAsUsername))
+            throw CriException.Invalid("run_as_group is set without run_as_user or run_as_username");
         var image = images.Resolve(imageName) ?? throw CriException.NotFound($"image \"{imageName}\" not found; pull it first");
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
 

@@ -174,8 +174,9 @@ public static class ContainerSpecMapper
         }
         return deprecatedPath switch
         {
-            null or "" or "runtime/default" or "docker/default" => SeccompInput.RuntimeDefault,
-            "unconfined" => SeccompInput.Unconfined,
+            // Nothing asked means unconfined, as containerd 1.6 and CRI-O answer (kubelet always asks explicitly).
+            null or "" or "unconfined" => SeccompInput.Unconfined,
+            "runtime/default" or "docker/default" => SeccompInput.RuntimeDefault,
             _ when deprecatedPath.StartsWith("localhost/", StringComparison.Ordinal) =>
                 new SeccompInput(SeccompKind.Localhost, LocalhostPath(deprecatedPath["localhost/".Length..])),
             _ => throw new SpecException($"unknown seccomp profile \"{deprecatedPath}\""),
