@@ -44,6 +44,8 @@ sealed class FakeRegistry : IDisposable
     public ConcurrentQueue<HttpStatusCode> Failures { get; } = new();
     /// <summary>The identity (refresh) token a POST to /token must present.</summary>
     public string? RefreshToken { get; set; }
+    /// <summary>Blob requests get headers and one byte, then nothing for seconds.</summary>
+    public bool StallBlobs { get; set; }
     public ConcurrentQueue<string> Requests { get; } = new();
     public string? LastTokenQuery { get; private set; }
 
@@ -56,10 +58,28 @@ sealed class FakeRegistry : IDisposable
             catch (Exception) when (_stop.IsCancellationRequested) { return; }
             catch (HttpListenerException) { return; }
             catch (ObjectDisposedException) { return; }
-            try { Handle(context); }
-            catch (Exception) { context.Response.StatusCode = 500; }
-            finally { context.Response.Close(); }
+            // each request on its own task: a stalled answer must not hold up the others
+            _ = Task.Run(async () =>
+            {
+                try { await HandleAsync(context); }
+                catch (Exception) { try { context.Response.StatusCode = 500; } catch (InvalidOperationException) { } }
+                finally { try { context.Response.Close(); } catch (Exception) { } }
+            });
         }
+    }
+
+    async Task HandleAsync(HttpListenerContext context)
+    {
+        if (StallBlobs && context.Request.Url!.AbsolutePath.Contains("/blobs/"))
+        {
+            // headers and a first byte, then silence
+            context.Response.ContentLength64 = 100;
+            context.Response.OutputStream.Write([1]);
+            context.Response.OutputStream.Flush();
+            await Task.Delay(TimeSpan.FromSeconds(3), _stop.Token).ContinueWith(_ => { });
+            return;
+        }
+        Handle(context);
     }
 
     void Handle(HttpListenerContext context)

@@ -174,6 +174,20 @@ public sealed class RegistryClientTests
     }
 
     [Test]
+    public void CopyBlob_ThatStopsArriving_IsAbandonedByTheNoProgressTimeout()
+    {
+        _registry.StallBlobs = true;
+        var client = new RegistryClient(new HttpClient(), new RegistryHosts(new CriShimOptions()),
+            new PullTimeouts { NoProgress = TimeSpan.FromMilliseconds(200), Request = TimeSpan.FromSeconds(5) }, NullLogger<RegistryClient>.Instance);
+        var session = client.Open(ImageReference.Parse($"{_registry.Host}/team/app:v1"), null);
+
+        var e = Assert.ThrowsAsync<TimeoutException>(() =>
+            session.CopyBlobAsync(new Descriptor { Digest = "sha256:" + new string('e', 64), Size = 100 }, Stream.Null, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("stalled"));
+    }
+
+    [Test]
     public void CopyBlob_WithWrongLength_IsCorrupt()
     {
         var blob = Encoding.UTF8.GetBytes("blob content");
