@@ -164,8 +164,9 @@ public sealed class ImageStore
         }
     }
 
+    // A layer listed twice (typically the empty layer) is one directory: overlayfs refuses a lowerdir given twice.
     ImageRecord WithLayerDirs(ImageRecord record) =>
-        record with { LayerDirs = record.Layers.Select(l => _layers.DirectoryOf(l.DiffId)).ToList() };
+        record with { LayerDirs = record.Layers.Select(l => _layers.DirectoryOf(l.DiffId)).Distinct().ToList() };
 
     string RecordPath(string id) => Path.Combine(_paths.Records, Digest.Parse(id).Hex + ".json");
 
