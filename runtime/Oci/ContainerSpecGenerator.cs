@@ -1,6 +1,5 @@
 using CriShim.Runtime.Oci.Model;
 using CriShim.Runtime.Oci.Seccomp;
-using Mono.Unix;
 
 namespace CriShim.Runtime.Oci;
 
@@ -157,7 +156,7 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
                     throw new SpecException($"mount host path \"{hostPath}\" is a dangling symlink");
                 Directory.CreateDirectory(hostPath);
             }
-            return UnixPath.GetCompleteRealPath(hostPath);
+            return Rootfs.LibC.RealPath(hostPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException and not SpecException)
         {

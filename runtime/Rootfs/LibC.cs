@@ -34,5 +34,24 @@ internal static class LibC
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
 
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern IntPtr RealPathNative(string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(IntPtr pointer);
+
+    /// <summary>realpath(3): the absolute path with every symlink resolved.</summary>
+    public static string RealPath(string path)
+    {
+        var result = RealPathNative(path, IntPtr.Zero);
+        if (result == IntPtr.Zero)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"realpath {path}: {Describe(errno)}");
+        }
+        try { return Marshal.PtrToStringUTF8(result)!; }
+        finally { Free(result); }
+    }
+
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 }
