@@ -71,14 +71,14 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
 
         if (security.Privileged)
         {
-            options.Add(SpecOptions.WithPrivileged(host.HostDevices()));
+            options.Add(SpecOptions.WithPrivileged(host.HostDevices(), host.Capabilities));
             // Explicit drops still apply to privileged containers (kubelet allows that combination).
             if (security.DropCapabilities.Count > 0)
-                options.Add(SpecOptions.WithCapabilities(CapabilitySet.Apply(CapabilitySet.All, [], security.DropCapabilities)));
+                options.Add(SpecOptions.WithCapabilities(CapabilitySet.Apply(host.Capabilities, [], security.DropCapabilities, host.Capabilities)));
             return options;
         }
 
-        var caps = CapabilitySet.Apply(OciDefaults.Capabilities, security.AddCapabilities, security.DropCapabilities);
+        var caps = CapabilitySet.Apply(OciDefaults.Capabilities, security.AddCapabilities, security.DropCapabilities, host.Capabilities);
         options.Add(SpecOptions.WithCapabilities(caps, security.AddAmbientCapabilities));
         options.Add(SpecOptions.WithMaskedPaths(security.MaskedPaths ?? OciDefaults.MaskedPaths));
         options.Add(SpecOptions.WithReadonlyPaths(security.ReadonlyPaths ?? OciDefaults.ReadonlyPaths));

@@ -172,4 +172,57 @@ public class RuncContainerTests
         Assert.That(clamped.ExitCode, Is.Zero, clamped.ToString());
         Assert.That(int.Parse(clamped.Stdout.Trim()), Is.EqualTo(new LinuxHostEnvironment().MinimumOomScoreAdj));
     }
+
+    [Test]
+    public async Task A_privileged_container_has_every_capability_and_may_mount()
+    {
+        // "Every" = every capability this daemon holds (this host withholds CAP_SYS_RESOURCE from root).
+        var own = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("CapBnd:"));
+        var result = await Sh("grep CapBnd /proc/self/status; grep Seccomp: /proc/self/status; mount -t tmpfs none /mnt && echo mounted",
+            i => i with { Security = Sec(i) with { Privileged = true } });
+        Assert.That(result.Stdout, Does.Contain(own).And.Match(@"Seccomp:\s+0").And.Contain("mounted"), result.ToString());
+    }
+
+    [Test]
+    public async Task Adding_cap_sys_admin_lifts_the_seccomp_mount_rule_as_docker_does()
+    {
+        var result = await Sh("mount -t tmpfs none /mnt && echo mounted",
+            i => i with { Security = Sec(i) with { AddCapabilities = ["SYS_ADMIN"] } });
+        Assert.That(result.Stdout.Trim(), Is.EqualTo("mounted"), result.ToString());
+    }
+
+    [Test]
+    public async Task A_host_network_container_keeps_the_hosts_hostname_and_interfaces()
+    {
+        var hostName = File.ReadAllText("/proc/sys/kernel/hostname").Trim();
+        var result = await Sh("hostname; ls /sys/class/net | wc -l",
+            i => i with { Namespaces = new NamespacesInput { Network = NamespaceRef.Host, Uts = NamespaceRef.Host, Ipc = NamespaceRef.Host } });
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Is.EqualTo(hostName), result.ToString());
+        Assert.That(int.Parse(lines[1].Trim()), Is.EqualTo(Directory.GetFileSystemEntries("/sys/class/net").Length));
+    }
+
+    [Test]
+    public async Task The_infra_spec_runs_on_a_readonly_rootfs()
+    {
+        var id = "oci-it-infra-" + Guid.NewGuid().ToString("N")[..8];
+        var layout = _layers.MountRootfs(id);
+        try
+        {
+            var spec = new SandboxSpecGenerator().Generate(new SandboxSpecInput
+            {
+                SandboxId = id, RootfsPath = layout.Target, Hostname = "oci-pod", CgroupsPath = "/" + id,
+                Args = ["/bin/sh", "-c", "echo $$; hostname; touch /x 2>/dev/null || echo readonly"],
+                PodFiles = _podFiles,
+            });
+            var bundle = _layers.Dir(Path.Combine("bundles", id));
+            await BundleWriter.WriteAsync(bundle, spec);
+            var result = await _runc.RunAsync(bundle, id);
+            Assert.That(result.Stdout, Is.EqualTo("1\noci-pod\nreadonly\n"), result.ToString());
+        }
+        finally
+        {
+            OverlayRootfs.Unmount(layout.Target);
+        }
+    }
 }

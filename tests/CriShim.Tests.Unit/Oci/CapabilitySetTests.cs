@@ -54,4 +54,26 @@ public class CapabilitySetTests
     {
         Assert.That(CapabilitySet.All, Has.Count.EqualTo(41).And.Unique);
     }
+
+    [Test]
+    public void All_means_what_the_daemon_holds_when_that_is_given()
+    {
+        var held = new[] { "CAP_CHOWN", "CAP_SYS_ADMIN" };
+        Assert.That(CapabilitySet.Apply(OciDefaults.Capabilities, ["ALL"], [], held), Is.EqualTo(held));
+    }
+
+    [Test]
+    public void A_capability_mask_decodes_to_names()
+    {
+        Assert.That(CapabilitySet.FromMask(0b1_0000_0000_0000_0000_0000_0001), Is.EqualTo(new[] { "CAP_CHOWN", "CAP_SYS_RESOURCE" }));
+    }
+
+    [Test]
+    public void The_current_bounding_set_is_read_from_proc()
+    {
+        using var dir = new TempDir();
+        var status = dir.Write("status", "Name:\tx\nCapBnd:\t0000000000000003\n");
+        Assert.That(CapabilitySet.Current(status), Is.EqualTo(new[] { "CAP_CHOWN", "CAP_DAC_OVERRIDE" }));
+        Assert.That(CapabilitySet.Current(), Does.Contain("CAP_CHOWN"));
+    }
 }

@@ -154,6 +154,14 @@ public class ContainerSpecGeneratorTests
     }
 
     [Test]
+    public void Privileged_containers_get_only_the_capabilities_the_daemon_holds()
+    {
+        var held = CapabilitySet.All.Where(c => c != "CAP_SYS_RESOURCE").ToList();
+        var spec = Generate(Input() with { Security = new SecurityInput { Privileged = true } }, new FakeHost { Capabilities = held });
+        Assert.That(spec.Process!.Capabilities!.Bounding, Is.EqualTo(held));
+    }
+
+    [Test]
     public void Cri_annotations_identify_the_container_and_its_sandbox()
     {
         var a = Generate(Input()).Annotations!;

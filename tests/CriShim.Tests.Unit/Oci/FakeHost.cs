@@ -7,6 +7,7 @@ internal sealed class FakeHost(int minimumOom = 0, bool swap = true) : IHostEnvi
 {
     public int MinimumOomScoreAdj => minimumOom;
     public bool SwapAccounting => swap;
+    public IReadOnlyList<string> Capabilities { get; init; } = CapabilitySet.All;
     public IReadOnlyList<LinuxDevice> HostDevices() =>
         [new LinuxDevice { Path = "/dev/sda", Type = "b", Major = 8, Minor = 0 }];
     public LinuxDevice Device(string hostPath, string containerPath) => hostPath switch
