@@ -102,6 +102,8 @@ public static class ContainerSpecMapper
     /// </summary>
     public static NamespacesInput Namespaces(NamespaceOption options, PodNamespacePaths paths, string? targetPidPath)
     {
+        if (options.UsernsOptions is { } userns && userns.Mode != CriNamespaceMode.Node && (userns.Uids.Count > 0 || userns.Gids.Count > 0))
+            throw new SpecException("user namespaces (namespace_options.userns_options) are not supported");
         static NamespaceRef Shared(CriNamespaceMode mode, string? path) =>
             mode == CriNamespaceMode.Node ? NamespaceRef.Host : path is { Length: > 0 } ? NamespaceRef.Join(path) : NamespaceRef.New;
 

@@ -225,4 +225,25 @@ public class RuncContainerTests
             OverlayRootfs.Unmount(layout.Target);
         }
     }
+
+    [Test]
+    public async Task Pod_sysctls_are_applied_in_the_containers_namespaces()
+    {
+        var result = await Sh("cat /proc/sys/net/ipv4/ip_unprivileged_port_start",
+            i => i with { Sysctls = new Dictionary<string, string> { ["net.ipv4.ip_unprivileged_port_start"] = "80" } });
+        Assert.That(result.Stdout.Trim(), Is.EqualTo("80"), result.ToString());
+    }
+
+    [TestCase(MountPropagation.HostToContainer)]
+    [TestCase(MountPropagation.Bidirectional)]
+    public async Task Propagating_bind_mounts_are_accepted_by_runc(MountPropagation propagation)
+    {
+        var data = _layers.Dir("prop-" + Guid.NewGuid().ToString("N")[..6]);
+        File.WriteAllText(Path.Combine(data, "f"), "shared\n");
+        var result = await Sh("cat /data/f; grep ' /data ' /proc/self/mountinfo",
+            i => i with { Mounts = [new MountInput("/data", data, Propagation: propagation)] });
+        Assert.That(result.Stdout, Does.StartWith("shared\n"), result.ToString());
+        // rslave only shows "master:" when the host mount is shared; this VM's / is private, so only rshared is checked.
+        if (propagation == MountPropagation.Bidirectional) Assert.That(result.Stdout, Does.Contain("shared:"), result.ToString());
+    }
 }

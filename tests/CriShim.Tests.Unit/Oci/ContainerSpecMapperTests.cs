@@ -213,3 +213,19 @@ public class ContainerSpecMapperTests
         Assert.That(spec.Process.User.AdditionalGids, Is.EqualTo(new uint[] { 0, 5 }));
     }
 }
+
+public class ContainerSpecMapperNamespaceTests
+{
+    [Test]
+    public void User_namespace_requests_are_refused_rather_than_ignored()
+    {
+        var options = new NamespaceOption
+        {
+            UsernsOptions = new UserNamespace { Mode = CriNamespaceMode.Pod, Uids = { new IDMapping { HostId = 100000, ContainerId = 0, Length = 65536 } } },
+        };
+        Assert.That(() => ContainerSpecMapper.Namespaces(options, new PodNamespacePaths(), null),
+            Throws.TypeOf<SpecException>().With.Message.Contains("user namespaces"));
+        options.UsernsOptions.Mode = CriNamespaceMode.Node;
+        Assert.That(ContainerSpecMapper.Namespaces(options, new PodNamespacePaths(), null).Pid, Is.EqualTo(NamespaceRef.New));
+    }
+}
