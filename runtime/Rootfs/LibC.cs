@@ -5,7 +5,7 @@ namespace CriShim.Runtime.Rootfs;
 /// <summary>mount(2), umount2(2) and the new mount API (glibc 2.36+ wrappers), which .NET and Mono.Unix lack.</summary>
 internal static class LibC
 {
-    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096;
     public const int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
     public const int EPERM = 1, ENOENT = 2, EBUSY = 16, EINVAL = 22, ENOSYS = 38;
     public const uint FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOUNT_ATTR_RDONLY = 1;

@@ -33,6 +33,27 @@ public class OverlayMountTests
     }
 
     [Test]
+    public void A_single_layer_without_upper_directory_is_mounted_read_only()
+    {
+        var target = Path.Combine(_layers.Root, "single", "rootfs");
+        OverlayRootfs.Mount(new OverlayLayout([_layers.Base], null, null, target));
+        _layers.Track(target);
+        Assert.That(File.ReadAllText(Path.Combine(target, "etc", "motd")), Is.EqualTo("base\n"));
+        Assert.Throws<IOException>(() => File.WriteAllText(Path.Combine(target, "new"), "x"));
+        Assert.That(File.Exists(Path.Combine(_layers.Base, "new")), Is.False);
+    }
+
+    [Test]
+    public void Two_layers_without_upper_directory_are_a_read_only_overlay()
+    {
+        var target = Path.Combine(_layers.Root, "two", "rootfs");
+        OverlayRootfs.Mount(new OverlayLayout([_layers.Base, _layers.Top], null, null, target));
+        _layers.Track(target);
+        Assert.That(File.ReadAllText(Path.Combine(target, "etc", "motd")), Is.EqualTo("top\n"));
+        Assert.Throws<IOException>(() => File.WriteAllText(Path.Combine(target, "new"), "x"));
+    }
+
+    [Test]
     public void Unmounting_twice_is_fine()
     {
         var layout = _layers.MountRootfs("c1");
