@@ -217,6 +217,21 @@ public class ContainerSpecMapperTests
 public class ContainerSpecMapperNamespaceTests
 {
     [Test]
+    public void Pod_files_input_comes_from_the_sandbox_dns_and_hostname()
+    {
+        var sandbox = new PodSandboxConfig
+        {
+            Hostname = "h",
+            DnsConfig = new DNSConfig { Servers = { "10.96.0.10" }, Searches = { "svc" }, Options = { "ndots:5" } },
+            Linux = new LinuxPodSandboxConfig { SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = new NamespaceOption { Network = CriNamespaceMode.Node } } },
+        };
+        var input = ContainerSpecMapper.PodFiles(sandbox, ["10.0.0.2"]);
+        Assert.That((input.Hostname, input.HostNetwork), Is.EqualTo(("h", true)));
+        Assert.That(CriShim.Runtime.Pod.PodFiles.RenderResolvConf(input.Dns!), Is.EqualTo("search svc\nnameserver 10.96.0.10\noptions ndots:5\n"));
+        Assert.That(input.PodIps, Is.EqualTo(new[] { "10.0.0.2" }));
+    }
+
+    [Test]
     public void User_namespace_requests_are_refused_rather_than_ignored()
     {
         var options = new NamespaceOption
