@@ -1,6 +1,5 @@
 using CriShim.Runtime.Oci.Model;
 using CriShim.Runtime.Oci.Seccomp;
-using Mono.Unix;
 
 namespace CriShim.Runtime.Oci;
 
@@ -12,7 +11,7 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
 {
     public ContainerSpecGenerator() : this(new LinuxHostEnvironment()) { }
 
-    public Spec Generate(ContainerSpecInput input) => SpecBuilder.Build([.. Options(input), SpecOptions.WithinBoundingSet(host.BoundingCapabilities)]);
+    public Spec Generate(ContainerSpecInput input) => SpecBuilder.Build(Options(input));
 
     /// <summary>The ordered options for <paramref name="input"/>; throws <see cref="SpecException"/> on bad input.</summary>
     public IReadOnlyList<SpecOption> Options(ContainerSpecInput input)
@@ -72,14 +71,14 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
 
         if (security.Privileged)
         {
-            options.Add(SpecOptions.WithPrivileged(host.HostDevices()));
+            options.Add(SpecOptions.WithPrivileged(host.HostDevices(), host.Capabilities));
             // Explicit drops still apply to privileged containers (kubelet allows that combination).
             if (security.DropCapabilities.Count > 0)
-                options.Add(SpecOptions.WithCapabilities(CapabilitySet.Apply(CapabilitySet.All, [], security.DropCapabilities)));
+                options.Add(SpecOptions.WithCapabilities(CapabilitySet.Apply(host.Capabilities, [], security.DropCapabilities, host.Capabilities)));
             return options;
         }
 
-        var caps = CapabilitySet.Apply(OciDefaults.Capabilities, security.AddCapabilities, security.DropCapabilities);
+        var caps = CapabilitySet.Apply(OciDefaults.Capabilities, security.AddCapabilities, security.DropCapabilities, host.Capabilities);
         options.Add(SpecOptions.WithCapabilities(caps, security.AddAmbientCapabilities));
         options.Add(SpecOptions.WithMaskedPaths(security.MaskedPaths ?? OciDefaults.MaskedPaths));
         options.Add(SpecOptions.WithReadonlyPaths(security.ReadonlyPaths ?? OciDefaults.ReadonlyPaths));

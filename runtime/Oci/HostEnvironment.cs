@@ -12,8 +12,8 @@ public interface IHostEnvironment
     /// <summary>Whether the memory cgroup accounts swap (memory.memsw.* exists), so a swap limit can be set.</summary>
     bool SwapAccounting { get; }
 
-    /// <summary>The capabilities in the daemon's own bounding set: no container can be given more.</summary>
-    IReadOnlySet<string> BoundingCapabilities { get; }
+    /// <summary>The capabilities this daemon holds: what privileged containers and "ALL" get.</summary>
+    IReadOnlyList<string> Capabilities { get; }
 
     /// <summary>All host device nodes, given to privileged containers.</summary>
     IReadOnlyList<LinuxDevice> HostDevices();
@@ -27,23 +27,10 @@ public sealed class LinuxHostEnvironment : IHostEnvironment
 {
     public int MinimumOomScoreAdj { get; } = ReadOomScoreAdj();
 
-    public IReadOnlySet<string> BoundingCapabilities { get; } = ReadBoundingCapabilities();
-
-    /// <summary>CapBnd of /proc/self/status: bit N set = capability N (in <see cref="CapabilitySet.All"/> order).</summary>
-    static IReadOnlySet<string> ReadBoundingCapabilities()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapBnd:", StringComparison.Ordinal));
-            if (line is null) return CapabilitySet.All.ToHashSet();
-            var mask = Convert.ToUInt64(line["CapBnd:".Length..].Trim(), 16);
-            return CapabilitySet.All.Where((_, bit) => (mask & (1UL << bit)) != 0).ToHashSet(StringComparer.Ordinal);
-        }
-        catch (IOException) { return CapabilitySet.All.ToHashSet(); }
-    }
-
     public bool SwapAccounting { get; } =
         File.Exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") || File.Exists("/sys/fs/cgroup/memory.swap.max");
+
+    public IReadOnlyList<string> Capabilities { get; } = CapabilitySet.Current();
 
     public IReadOnlyList<LinuxDevice> HostDevices() => DeviceResolver.HostDevices();
 

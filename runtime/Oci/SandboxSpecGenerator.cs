@@ -7,7 +7,7 @@ public sealed class SandboxSpecGenerator(IHostEnvironment host)
 {
     public SandboxSpecGenerator() : this(new LinuxHostEnvironment()) { }
 
-    public Spec Generate(SandboxSpecInput input) => SpecBuilder.Build([.. Options(input), SpecOptions.WithinBoundingSet(host.BoundingCapabilities)]);
+    public Spec Generate(SandboxSpecInput input) => SpecBuilder.Build(Options(input));
 
     public IReadOnlyList<SpecOption> Options(SandboxSpecInput input)
     {
@@ -47,7 +47,7 @@ public sealed class SandboxSpecGenerator(IHostEnvironment host)
         };
         if (input.Privileged)
         {
-            options.Add(SpecOptions.WithPrivileged(host.HostDevices()));
+            options.Add(SpecOptions.WithPrivileged(host.HostDevices(), host.Capabilities));
             return options;
         }
         options.Add(SpecOptions.WithCapabilities(caps));

@@ -32,27 +32,6 @@ public static class SpecOptions
     public static SpecOption WithUser(ResolvedUser user) => WithUser(user.Uid, user.Gid, user.AdditionalGids);
 
     /// <summary>Sets bounding, effective and permitted to <paramref name="caps"/>; ambient caps are also made inheritable.</summary>
-    /// <summary>
-    /// Drops capabilities the daemon itself does not hold: runc cannot grant them and fails the create
-    /// ("unable to apply caps"), e.g. CAP_SYS_RESOURCE on hosts that withhold it. Applied last.
-    /// </summary>
-    public static SpecOption WithinBoundingSet(IReadOnlySet<string> bounding) => s =>
-    {
-        if (s.Process?.Capabilities is not { } c) return s;
-        IReadOnlyList<string>? Keep(IReadOnlyList<string>? list) => list?.Where(bounding.Contains).ToList();
-        return s with
-        {
-            Process = s.Process with
-            {
-                Capabilities = c with
-                {
-                    Bounding = Keep(c.Bounding), Effective = Keep(c.Effective), Permitted = Keep(c.Permitted),
-                    Inheritable = Keep(c.Inheritable), Ambient = Keep(c.Ambient),
-                },
-            },
-        };
-    };
-
     public static SpecOption WithCapabilities(IReadOnlyList<string> caps, IReadOnlyList<string>? ambient = null) => s =>
     {
         var list = caps.Select(CapabilitySet.Normalize).Distinct().ToList();
@@ -72,8 +51,9 @@ public static class SpecOptions
     };
 
     /// <summary>The default capabilities with CRI add/drop applied (see <see cref="CapabilitySet.Apply"/>).</summary>
-    public static SpecOption WithCapabilityChanges(IReadOnlyList<string> add, IReadOnlyList<string> drop, IReadOnlyList<string>? ambient = null) =>
-        WithCapabilities(CapabilitySet.Apply(OciDefaults.Capabilities, add, drop), ambient);
+    public static SpecOption WithCapabilityChanges(IReadOnlyList<string> add, IReadOnlyList<string> drop, IReadOnlyList<string>? ambient = null,
+        IReadOnlyList<string>? all = null) =>
+        WithCapabilities(CapabilitySet.Apply(OciDefaults.Capabilities, add, drop, all), ambient);
 
     public static SpecOption WithNoNewPrivileges(bool value) => s => s with { Process = P(s) with { NoNewPrivileges = value } };
 
@@ -211,11 +191,11 @@ public static class SpecOptions
 
     /// <summary>
     /// Privileged: every capability, every host device allowed, no masked or readonly paths, /sys and /sys/fs/cgroup
-    /// writable, no seccomp filter, AppArmor unconfined.
+    /// writable, no seccomp filter. <paramref name="allCapabilities"/> is what the daemon holds (default: every known one).
     /// </summary>
-    public static SpecOption WithPrivileged(IReadOnlyList<LinuxDevice> hostDevices) => s =>
+    public static SpecOption WithPrivileged(IReadOnlyList<LinuxDevice> hostDevices, IReadOnlyList<string>? allCapabilities = null) => s =>
     {
-        var spec = WithCapabilities(CapabilitySet.All)(s);
+        var spec = WithCapabilities(allCapabilities ?? CapabilitySet.All)(s);
         var mounts = (spec.Mounts ?? []).Select(m => m.Destination is "/sys" or "/sys/fs/cgroup"
             ? m with { Options = [.. (m.Options ?? []).Where(o => o != "ro").Append("rw")] }
             : m).ToList();

@@ -5,29 +5,13 @@ namespace CriShim.Runtime.Rootfs;
 /// <summary>mount(2), umount2(2) and the new mount API (glibc 2.36+ wrappers), which .NET and Mono.Unix lack.</summary>
 internal static class LibC
 {
-    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096;
     public const int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
     public const int EPERM = 1, ENOENT = 2, EBUSY = 16, EINVAL = 22, ENOSYS = 38;
     public const uint FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOUNT_ATTR_RDONLY = 1;
     public const uint FSCONFIG_SET_FLAG = 0, FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6;
     public const uint MOVE_MOUNT_F_EMPTY_PATH = 4;
     public const int AT_FDCWD = -100;
-
-    [DllImport("libc", EntryPoint = "realpath", SetLastError = true, CharSet = CharSet.Ansi)]
-    static extern IntPtr realpath(string path, IntPtr resolved);
-
-    [DllImport("libc", EntryPoint = "free")]
-    static extern void free(IntPtr pointer);
-
-    /// <summary>The canonical absolute path with every symlink resolved (realpath(3)); throws IOException when it fails.</summary>
-    public static string RealPath(string path)
-    {
-        var resolved = realpath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero)
-            throw new IOException($"realpath {path}: {Marshal.GetLastPInvokeErrorMessage()}");
-        try { return Marshal.PtrToStringAnsi(resolved)!; }
-        finally { free(resolved); }
-    }
 
     [DllImport("libc", EntryPoint = "mount", SetLastError = true, CharSet = CharSet.Ansi)]
     public static extern int Mount(string source, string target, string fstype, ulong flags, string? data);
@@ -49,6 +33,25 @@ internal static class LibC
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
+
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern IntPtr RealPathNative(string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(IntPtr pointer);
+
+    /// <summary>realpath(3): the absolute path with every symlink resolved.</summary>
+    public static string RealPath(string path)
+    {
+        var result = RealPathNative(path, IntPtr.Zero);
+        if (result == IntPtr.Zero)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"realpath {path}: {Describe(errno)}");
+        }
+        try { return Marshal.PtrToStringUTF8(result)!; }
+        finally { Free(result); }
+    }
 
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 }
