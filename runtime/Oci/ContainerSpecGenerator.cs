@@ -108,7 +108,8 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
         File("/etc/hosts", files.Hosts);
         File("/etc/resolv.conf", files.ResolvConf);
         if (!string.IsNullOrEmpty(files.Shm))
-            mounts.Add(new Mount("/dev/shm", "bind", files.Shm, ["rbind", "rprivate", mode, "nosuid", "nodev", "noexec"]));
+            // /dev/shm stays writable with a read-only rootfs, as in containerd: IPC peers need it.
+            mounts.Add(new Mount("/dev/shm", "bind", files.Shm, ["rbind", "rprivate", "rw", "nosuid", "nodev", "noexec"]));
         return mounts;
     }
 
