@@ -3,17 +3,19 @@ SHELL := /bin/bash
 PREFIX ?= /usr/local
 OUT := out/crishim
 CONFIG ?= /etc/crishim/crishim.json
-DEB_PACKAGES := runc conmon containernetworking-plugins iptables iproute2 docker-registry busybox-static \
+DEB_PACKAGES := runc crun runsc conmon containernetworking-plugins iptables iproute2 docker-registry busybox-static \
                 umoci skopeo jq curl zstd util-linux gcc libc6-dev
 DOTNET := dotnet
 
 .PHONY: deps build publish run test clean bench
 
-# Debian packages the daemon and its tests need; installs only what is missing.
+# Debian packages the daemon and its tests need (installs only what is missing), then the host cgroup step
+# the crun handler needs on hybrid cgroup hosts (scripts/setup-cgroups.sh).
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing:" $$missing; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+	@scripts/setup-cgroups.sh || true
 
 build:
 	$(DOTNET) build CriShim.sln -c Release -nologo -v q

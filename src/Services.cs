@@ -28,13 +28,11 @@ public static class Services
     /// <summary>runc and conmon under the state dir, the pod and container managers, recovery and exit tracking.</summary>
     static void AddRuntime(IServiceCollection services, CriShimOptions options)
     {
-        services.AddSingleton(sp => new RuncClient(options.Runc, Path.Combine(options.State, "runc"), sp.GetRequiredService<ILogger<RuncClient>>()));
-        services.AddSingleton(sp =>
-        {
-            var runc = sp.GetRequiredService<RuncClient>();
-            var settings = new MonitorSettings(options.Conmon, runc.Binary, runc.Root, Path.Combine(options.State, "mon"));
-            return new ContainerMonitor(settings, runc, sp.GetRequiredService<ILogger<ContainerMonitor>>());
-        });
+        // Every handler's runtime and monitor; the default handler's also stand for "the" runtime where one is
+        // enough (the exit watcher: all monitors share one exit directory).
+        services.AddSingleton(sp => new Runtimes.RuntimeHandlers(options, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => sp.GetRequiredService<Runtimes.RuntimeHandlers>().Default.Runtime);
+        services.AddSingleton(sp => sp.GetRequiredService<Runtimes.RuntimeHandlers>().Default.Monitor);
         services.AddSingleton<ExitWatcher>();
         services.AddSingleton(sp => new NamespacePins(Path.Combine(options.State, "ns"), sp.GetRequiredService<ILogger<NamespacePins>>()));
         services.AddSingleton(sp => new CniManager(new CniSettings(options.Cni.ConfDir, [options.Cni.BinDir], Path.Combine(options.State, "cni")),

@@ -27,6 +27,7 @@ public static class ConmonCommand
             "--log-level", s.LogLevel,
             "--runtime-arg", "--root=" + s.RuncRoot,
         };
+        foreach (var a in s.RuntimeArgs) args.AddRange(["--runtime-arg", a]);
         if (spec.LogSizeMax is > 0)
             args.AddRange(["--log-size-max", spec.LogSizeMax.Value.ToString(CultureInfo.InvariantCulture)]);
         if (spec.Terminal)
@@ -45,6 +46,12 @@ public static class ConmonCommand
     /// runc runs `exec --detach`; conmon is the process' subreaper so it learns the exit code without waiting for
     /// the output pipes to close (a background child may keep them open).</summary>
     public static IReadOnlyList<string> BuildExecArgs(MonitorSettings s, string id, string processSpecPath, string pidFile, string logPath) =>
+    [
+        .. ExecArgs(s, id, processSpecPath, pidFile, logPath),
+        .. s.RuntimeArgs.SelectMany(a => new[] { "--runtime-arg", a }),
+    ];
+
+    private static IReadOnlyList<string> ExecArgs(MonitorSettings s, string id, string processSpecPath, string pidFile, string logPath) =>
     [
         "--sync",
         "-c", id,

@@ -8,6 +8,8 @@ namespace CriShim.Runtime.Monitor;
 /// Keep it short: the attach socket path (StateDir/s/ID/attach) must fit 107 bytes.</param>
 public sealed record MonitorSettings(string ConmonBinary, string RuncBinary, string RuncRoot, string StateDir)
 {
+    /// <summary>Extra global flags of the runtime, passed by conmon after --root (each as one --runtime-arg).</summary>
+    public IReadOnlyList<string> RuntimeArgs { get; init; } = [];
     /// <summary>conmon's --log-level (error, warn, info, debug, trace).</summary>
     public string LogLevel { get; init; } = "info";
     /// <summary>How long `runc create` under conmon may take before the create is abandoned.</summary>

@@ -29,8 +29,11 @@ public sealed class RuncClient
     /// <summary>Time allowed for one quick runc command (state, kill, delete...).</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Extra global flags of this runtime (e.g. a runsc platform), put after --root.</summary>
+    public IReadOnlyList<string> ExtraGlobalArgs { get; init; } = [];
+
     /// <summary>The global arguments every runc call starts with.</summary>
-    public IReadOnlyList<string> GlobalArgs => ["--root", Root];
+    public IReadOnlyList<string> GlobalArgs => ["--root", Root, .. ExtraGlobalArgs];
 
     public Task CreateAsync(string id, string bundle, RuncCreateOptions? options = null, CancellationToken ct = default)
     {

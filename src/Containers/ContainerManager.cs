@@ -8,6 +8,8 @@ using CriShim.Runtime.Runc;
 using CriShim.Runtime.Oci;
 using CriShim.Runtime.Pod;
 using CriShim.Runtime.Rootfs;
+using CriShim.Runtimes;
+using RuntimeHandler = CriShim.Runtimes.RuntimeHandler;
 using CriShim.Stores;
 using Runtime.V1;
 using NamespaceMode = Runtime.V1.NamespaceMode;
@@ -20,8 +22,11 @@ namespace CriShim.Containers;
 /// </summary>
 public sealed class ContainerManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
-    ContainerMonitor monitor, ContainerEvents events, ILogger<ContainerManager> log)
+    RuntimeHandlers handlers, ContainerEvents events, ILogger<ContainerManager> log)
 {
+    /// <summary>The monitor of the runtime the container's pod runs on.</summary>
+    ContainerMonitor MonitorOf(ContainerRecord c) => handlers.ForOrDefault(pods.Get(c.PodId)).Monitor;
+
     string BundleDir(string id) => Path.Combine(options.State, "containers", id);
     string WritableDir(string id) => Path.Combine(options.Root, "rw", id);
 
@@ -36,6 +41,7 @@ public sealed class ContainerManager(
             throw CriException.Invalid("run_as_group is set without run_as_user or run_as_username");
         var image = images.Resolve(imageName) ?? throw CriException.NotFound($"image \"{imageName}\" not found; pull it first");
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
+        var handler = handlers.For(pod);
 
         var id = Ids.New();
         var record = new ContainerRecord
@@ -52,7 +58,7 @@ public sealed class ContainerManager(
         try
         {
             await containers.SaveAsync(record, CancellationToken.None);
-            var pid = await SetUpAsync(record, pod, config, podConfig, image, ct);
+            var pid = await SetUpAsync(record, pod, config, podConfig, image, handler, ct);
             record = record with { Pid = pid, Complete = true };
             await containers.SaveAsync(record, CancellationToken.None);
         }
@@ -65,7 +71,7 @@ public sealed class ContainerManager(
             throw e switch
             {
                 SpecException or ArgumentException => CriException.Invalid(e.Message),
-                ContainerCreateException c => new CriException(Grpc.Core.StatusCode.Unknown, $"runc create failed: {c.RuntimeMessage}"),
+                ContainerCreateException c => new CriException(Grpc.Core.StatusCode.Unknown, $"{handler.Name} create failed: {c.RuntimeMessage}"),
                 _ => e,
             };
         }
@@ -87,7 +93,7 @@ public sealed class ContainerManager(
         return full;
     }
 
-    async Task<int> SetUpAsync(ContainerRecord record, PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, ImageRecord image, CancellationToken ct)
+    async Task<int> SetUpAsync(ContainerRecord record, PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, ImageRecord image, RuntimeHandler handler, CancellationToken ct)
     {
         var rw = WritableDir(record.Id);
         Directory.CreateDirectory(Path.Combine(rw, "upper"));
@@ -103,15 +109,16 @@ public sealed class ContainerManager(
         {
             ContainerId = record.Id, SandboxId = pod.Id, RootfsPath = record.RootfsDir, ImageName = image.RepoTags.FirstOrDefault() ?? record.ImageRef,
             PodFiles = podFiles,
-            Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath, await PodPidNamespaceAsync(pod, ct)),
-            TargetPidNamespacePath = await TargetPidNamespaceAsync(config, ct),
+            // In a sandbox the kernel is the sandbox's: host PID namespaces of the infra or a target mean nothing there.
+            Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath, handler.IsSandboxed ? null : await PodPidNamespaceAsync(pod, handler, ct)),
+            TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(config, handler, ct),
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
         });
         var spec = new ContainerSpecGenerator().Generate(input);
         await BundleWriter.WriteAsync(record.BundleDir, spec, ct);
         if (!string.IsNullOrEmpty(record.LogPath)) Directory.CreateDirectory(Path.GetDirectoryName(record.LogPath)!);
         var logPath = string.IsNullOrEmpty(record.LogPath) ? Path.Combine(record.BundleDir, "container.log") : record.LogPath;
-        return await monitor.CreateAsync(new ContainerLaunchSpec(record.Id, record.Name, record.BundleDir, logPath)
+        return await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, record.Name, record.BundleDir, logPath)
         {
             Terminal = config.Tty, Stdin = config.Stdin, StdinOnce = config.StdinOnce,
         }, ct);
@@ -123,19 +130,19 @@ public sealed class ContainerManager(
         WorkingDir = image.Config.WorkingDir, User = image.Config.User, StopSignal = image.Config.StopSignal,
     };
 
-    async Task<string?> PodPidNamespaceAsync(PodRecord pod, CancellationToken ct)
+    static async Task<string?> PodPidNamespaceAsync(PodRecord pod, RuntimeHandler handler, CancellationToken ct)
     {
         if (pod.InfraContainerId is not { } infra) return null;
-        var state = await monitor.Runc.StateAsync(infra, ct);
+        var state = await handler.Runtime.StateAsync(infra, ct);
         return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw CriException.Precondition($"pod sandbox \"{pod.Id}\" infra process is not running");
     }
 
-    async Task<string?> TargetPidNamespaceAsync(ContainerConfig config, CancellationToken ct)
+    async Task<string?> TargetPidNamespaceAsync(ContainerConfig config, RuntimeHandler handler, CancellationToken ct)
     {
         var target = config.Linux?.SecurityContext?.NamespaceOptions?.TargetId;
         if (config.Linux?.SecurityContext?.NamespaceOptions?.Pid != NamespaceMode.Target || string.IsNullOrEmpty(target)) return null;
         var c = containers.Find(target) ?? throw CriException.NotFound($"target container \"{target}\" not found");
-        var state = await monitor.Runc.StateAsync(c.Id, ct);
+        var state = await handler.Runtime.StateAsync(c.Id, ct);
         return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw CriException.Precondition($"target container \"{target}\" is not running");
     }
 
@@ -143,6 +150,7 @@ public sealed class ContainerManager(
     {
         if (c.State != ContainerRunState.Created)
             throw CriException.Precondition($"container \"{c.Id}\" is {c.State.ToString().ToLowerInvariant()}, not created");
+        var monitor = MonitorOf(c);
         try { await monitor.StartAsync(c.Id, ct); }
         catch (Exception e)
         {
@@ -162,7 +170,7 @@ public sealed class ContainerManager(
     public async Task StopAsync(ContainerRecord c, TimeSpan grace, CancellationToken ct)
     {
         if (c.State is ContainerRunState.Exited) return;
-        var exit = await monitor.StopAsync(c.Id, grace, Signals.Parse(c.StopSignal) ?? Signals.SIGTERM, ct);
+        var exit = await MonitorOf(c).StopAsync(c.Id, grace, Signals.Parse(c.StopSignal) ?? Signals.SIGTERM, ct);
         if (exit is not null) await RecordExitAsync(exit);
         else await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Exited ? r
             : r with { State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 0, Reason = "Completed" });
@@ -187,7 +195,7 @@ public sealed class ContainerManager(
     public async Task RemoveAsync(ContainerRecord c, CancellationToken ct)
     {
         if (c.State is ContainerRunState.Running or ContainerRunState.Created or ContainerRunState.Unknown)
-            await monitor.StopAsync(c.Id, TimeSpan.Zero, ct: ct);
+            await MonitorOf(c).StopAsync(c.Id, TimeSpan.Zero, ct: ct);
         await TearDownAsync(c);
         await containers.DeleteAsync(c.Id);
         containers.Names.Release(c.ReservedName, c.Id);
@@ -198,7 +206,7 @@ public sealed class ContainerManager(
     /// <summary>Releases the runc container, monitor files, rootfs mount, bundle and writable layer. Idempotent.</summary>
     public async Task TearDownAsync(ContainerRecord c)
     {
-        await monitor.DeleteAsync(c.Id, CancellationToken.None);
+        await MonitorOf(c).DeleteAsync(c.Id, CancellationToken.None);
         OverlayRootfs.Unmount(c.RootfsDir);
         if (Directory.Exists(c.BundleDir)) Directory.Delete(c.BundleDir, recursive: true);
         if (Directory.Exists(WritableDir(c.Id))) Directory.Delete(WritableDir(c.Id), recursive: true);

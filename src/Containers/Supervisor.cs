@@ -11,7 +11,7 @@ namespace CriShim.Containers;
 /// </summary>
 public sealed class Supervisor(
     PodStore pods, ContainerStore containers, PodSandboxManager podManager, ContainerManager containerManager,
-    ContainerMonitor monitor, ExitWatcher exits, ILogger<Supervisor> log) : BackgroundService
+    Runtimes.RuntimeHandlers handlers, ExitWatcher exits, ILogger<Supervisor> log) : BackgroundService
 {
     public async Task RecoverAsync(CancellationToken ct)
     {
@@ -40,6 +40,7 @@ public sealed class Supervisor(
             }
             containers.Names.Reserve(c.ReservedName, c.Id);
             if (c.State is ContainerRunState.Exited) continue;
+            var monitor = handlers.ForOrDefault(pods.Get(c.PodId)).Monitor;
             if (monitor.ReadExit(c.Id) is { } exit) { await containerManager.RecordExitAsync(exit); continue; }
             var state = await monitor.Runc.StateAsync(c.Id, ct);
             if (state is null || state.IsStopped)

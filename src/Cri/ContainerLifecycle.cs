@@ -44,7 +44,7 @@ public sealed partial class RuntimeServiceHandler
         if (request.Cmd.Count == 0) throw CriException.Invalid("ExecSync needs a command");
         if (c.State != Stores.ContainerRunState.Running) throw CriException.Precondition($"container \"{c.Id}\" is not running");
         var timeout = request.Timeout > 0 ? TimeSpan.FromSeconds(request.Timeout) : Timeout.InfiniteTimeSpan;
-        var monitor = services.GetRequiredService<Runtime.Monitor.ContainerMonitor>();
+        var monitor = services.GetRequiredService<Runtimes.RuntimeHandlers>().ForOrDefault(Pods.Get(c.PodId)).Monitor;
         Runtime.Monitor.ExecSyncResult result;
         try { result = await monitor.ExecSyncAsync(c.Id, [.. request.Cmd], timeout, context.CancellationToken); }
         catch (Runtime.Monitor.ContainerExecException e) { throw new CriException(StatusCode.Unknown, e.Message); }

@@ -55,7 +55,7 @@ public sealed partial class RuntimeServiceHandler
     {
         var c = RequireContainer(request.ContainerId);
         if (c.State != ContainerRunState.Running) throw CriException.Precondition($"container \"{c.Id}\" is not running");
-        await services.GetRequiredService<Runtime.Monitor.ContainerMonitor>().ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
+        await services.GetRequiredService<Runtimes.RuntimeHandlers>().ForOrDefault(Pods.Get(c.PodId)).Monitor.ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
         // conmon reopens asynchronously; kubelet's rotation expects the new file once this call returns.
         for (var waited = 0; !string.IsNullOrEmpty(c.LogPath) && !File.Exists(c.LogPath) && waited < 5000; waited += 10)
             await Task.Delay(10, context.CancellationToken);

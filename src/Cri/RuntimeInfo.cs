@@ -30,25 +30,36 @@ public sealed partial class RuntimeServiceHandler
             Type = "NetworkReady", Status = networkReady,
             Reason = networkReady ? "" : "NetworkPluginNotReady", Message = networkReason,
         });
+        var handlers = services.GetRequiredService<Runtimes.RuntimeHandlers>();
+        // A handler this host cannot run is left out of runtime_handlers and explained by a condition of its own.
+        foreach (var h in handlers.All.Where(h => !h.IsUsable))
+            conditions.Conditions.Add(new RuntimeCondition
+            {
+                Type = $"RuntimeHandlerReady/{h.Name}", Status = false, Reason = "RuntimeHandlerUnavailable", Message = h.Problem,
+            });
         var response = new StatusResponse { Status = conditions };
-        response.RuntimeHandlers.Add(new RuntimeHandler
-        {
-            Name = "",
-            Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = false },
-        });
-        response.RuntimeHandlers.Add(new RuntimeHandler
-        {
-            Name = "runc",
-            Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = false },
-        });
+        if (handlers.Default.IsUsable) response.RuntimeHandlers.Add(HandlerInfo(""));
+        foreach (var h in handlers.All.Where(h => h.IsUsable)) response.RuntimeHandlers.Add(HandlerInfo(h.Name));
         response.Features = new RuntimeFeatures { SupplementalGroupsPolicy = false };
         if (request.Verbose)
         {
             response.Info["config"] = JsonSerializer.Serialize(options, JsonOptions.Indented);
             foreach (var (key, value) in VerboseStatusInfo()) response.Info[key] = value;
+            response.Info["runtimeHandlers"] = JsonSerializer.Serialize(handlers.All.Select(h => new
+            {
+                h.Name, Kind = h.Kind.ToString().ToLowerInvariant(), h.Binary, Command = h.Runtime.Binary, h.Runtime.Root,
+                Args = h.Runtime.ExtraGlobalArgs, Default = h.Name == handlers.DefaultName, h.Problem, h.Notes,
+            }), JsonOptions.Indented);
         }
         return Task.FromResult(response);
     }
+
+    // No handler offers recursive read-only mounts or user namespaces (CriShim refuses user namespace requests).
+    static RuntimeHandler HandlerInfo(string name) => new()
+    {
+        Name = name,
+        Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = false },
+    };
 
     public override Task<RuntimeConfigResponse> RuntimeConfig(RuntimeConfigRequest request, ServerCallContext context) =>
         Task.FromResult(new RuntimeConfigResponse { Linux = new LinuxRuntimeConfiguration { CgroupDriver = CgroupDriver.Cgroupfs } });

@@ -7,6 +7,8 @@ using CriShim.Runtime.Network;
 using CriShim.Runtime.Oci;
 using CriShim.Runtime.Pod;
 using CriShim.Runtime.Rootfs;
+using CriShim.Runtimes;
+using RuntimeHandler = CriShim.Runtimes.RuntimeHandler;
 using CriShim.Stores;
 using Runtime.V1;
 using NamespaceMode = Runtime.V1.NamespaceMode;
@@ -20,18 +22,15 @@ namespace CriShim.Pods;
 /// </summary>
 public sealed class PodSandboxManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
-    NamespacePins pins, CniManager cni, ContainerMonitor monitor, InfraRootfs infraRootfs,
+    NamespacePins pins, CniManager cni, RuntimeHandlers handlers, InfraRootfs infraRootfs,
     ILogger<PodSandboxManager> log)
 {
-    public static readonly string[] Handlers = ["runc"];
-
     string PodDir(string id) => Path.Combine(options.State, "pods", id);
 
     public async Task<PodRecord> RunAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken ct)
     {
         Validate(config);
-        if (runtimeHandler is not ("" or "runc"))
-            throw CriException.Invalid($"unknown runtime handler \"{runtimeHandler}\"; configured handlers: {string.Join(", ", Handlers)}");
+        var handler = handlers.Resolve(runtimeHandler);
         var meta = config.Metadata;
         var id = Ids.New();
         var record = new PodRecord
@@ -47,7 +46,7 @@ public sealed class PodSandboxManager(
         {
             // Persisted first and marked complete last: a crash in between leaves a record that recovery tears down.
             await pods.SaveAsync(record, CancellationToken.None);
-            record = await SetUpAsync(record, config, ct);
+            record = await SetUpAsync(record, config, handler, ct);
             await pods.SaveAsync(record, CancellationToken.None);
             log.LogInformation("pod {PodId} ({Name}/{Namespace}) ready, ip {Ip}", id, meta.Name, meta.Namespace, record.Ip ?? "host");
             return record;
@@ -72,7 +71,7 @@ public sealed class PodSandboxManager(
             throw CriException.Invalid($"pod log directory \"{config.LogDirectory}\" must be an absolute path");
     }
 
-    async Task<PodRecord> SetUpAsync(PodRecord record, PodSandboxConfig config, CancellationToken ct)
+    async Task<PodRecord> SetUpAsync(PodRecord record, PodSandboxConfig config, RuntimeHandler handler, CancellationToken ct)
     {
         var ns = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption();
         var hostNetwork = ns.Network == NamespaceMode.Node;
@@ -87,8 +86,9 @@ public sealed class PodSandboxManager(
         }, ct);
         record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs };
 
-        if (ns.Pid == NamespaceMode.Pod)
-            record = record with { InfraContainerId = await StartInfraAsync(record, config, hostIpc ? files with { Shm = "/dev/shm" } : files, ct) };
+        var infraFiles = hostIpc ? files with { Shm = "/dev/shm" } : files;
+        if (ns.Pid == NamespaceMode.Pod && !handler.IsSandboxed)
+            record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
 
         if (!hostNetwork)
         {
@@ -101,11 +101,15 @@ public sealed class PodSandboxManager(
             record = record with { Ip = ips.FirstOrDefault(), AdditionalIps = [.. ips.Skip(1)], NetworkSetUp = true };
             await PodFiles.WriteHostsAsync(files.Hosts!, new PodFilesInput { Hostname = config.Hostname, PodIps = ips }, ct);
         }
+        // A sandbox is the pod itself: it always has the infra as first container, started once the network is
+        // there (runsc moves the namespace's interfaces into the sandbox when it starts).
+        if (handler.IsSandboxed)
+            record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
         return record with { State = PodState.Ready, Complete = true };
     }
 
     /// <summary>The pod's PID namespace holder: the static crishim-pause as PID 1, under conmon like any container.</summary>
-    async Task<string> StartInfraAsync(PodRecord record, PodSandboxConfig config, PodFilePaths files, CancellationToken ct)
+    async Task<string> StartInfraAsync(PodRecord record, PodSandboxConfig config, PodFilePaths files, RuntimeHandler handler, CancellationToken ct)
     {
         var spec = new SandboxSpecGenerator().Generate(ContainerSpecMapper.MapSandbox(config, new SandboxSpecContext
         {
@@ -115,8 +119,8 @@ public sealed class PodSandboxManager(
         }));
         var bundle = Path.Combine(record.PodDir, "infra");
         await BundleWriter.WriteAsync(bundle, spec, ct);
-        await monitor.CreateAsync(new ContainerLaunchSpec(record.Id, "infra", bundle, Path.Combine(record.PodDir, "infra.log")), ct);
-        await monitor.StartAsync(record.Id, ct);
+        await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, "infra", bundle, Path.Combine(record.PodDir, "infra.log")), ct);
+        await handler.Monitor.StartAsync(record.Id, ct);
         return record.Id;
     }
 
@@ -129,7 +133,7 @@ public sealed class PodSandboxManager(
     {
         foreach (var c in containers.InPod(pod.Id))
             await containerManager.StopAsync(c, TimeSpan.Zero, ct);
-        if (pod.InfraContainerId is { } infra) await monitor.StopAsync(infra, TimeSpan.Zero, ct: ct);
+        if (pod.InfraContainerId is { } infra) await handlers.For(pod).Monitor.StopAsync(infra, TimeSpan.Zero, ct: ct);
         if (pod.NetworkSetUp) await cni.TearDownAsync(pod.Id, ct);
         await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady, NetworkSetUp = false }, CancellationToken.None);
         log.LogInformation("pod {PodId} stopped", pod.Id);
@@ -148,6 +152,7 @@ public sealed class PodSandboxManager(
     /// <summary>Releases everything a pod may hold; each step tolerates what is already gone.</summary>
     public async Task TearDownAsync(PodRecord pod, CancellationToken ct)
     {
+        var monitor = handlers.ForOrDefault(pod).Monitor;
         await Try("stop infra", async () => { await monitor.StopAsync(pod.Id, TimeSpan.Zero, ct: ct); await monitor.DeleteAsync(pod.Id, ct); });
         await Try("network", () => cni.TearDownAsync(pod.Id, ct));
         await Try("namespaces", () => pins.RemoveAsync(pod.Id, ct));

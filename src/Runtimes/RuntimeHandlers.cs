@@ -1,0 +1,89 @@
+using CriShim.Config;
+using CriShim.Cri;
+using CriShim.Runtime.Monitor;
+using CriShim.Runtime.Runc;
+using CriShim.Stores;
+
+namespace CriShim.Runtimes;
+
+/// <summary>
+/// The configured RuntimeClass handlers ("runtimes" in the config), built once at start: per handler its runtime
+/// client (binary, private --root, extra flags), a conmon monitor driving that binary, its kind, and whether this
+/// host can run it. "" names the default handler. A pod keeps the handler it was created with, so every later
+/// call resolves its runtime through <see cref="For(PodRecord)"/>.
+/// </summary>
+public sealed class RuntimeHandlers
+{
+    readonly Dictionary<string, RuntimeHandler> _byName;
+
+    public RuntimeHandlers(CriShimOptions options, ILoggerFactory loggers)
+    {
+        var log = loggers.CreateLogger<RuntimeHandlers>();
+        var configured = options.Runtimes.Count > 0 ? options.Runtimes : RuntimeHandlerOptions.Defaults(options.Runc);
+        if (!configured.ContainsKey(options.DefaultRuntime))
+            throw new InvalidOperationException($"defaultRuntime \"{options.DefaultRuntime}\" is not one of the configured runtimes: {string.Join(", ", configured.Keys)}");
+        var monitorDir = Path.Combine(options.State, "mon");
+        _byName = new(StringComparer.Ordinal);
+        foreach (var (name, o) in configured)
+        {
+            var handler = Build(name, o, options, monitorDir, loggers);
+            _byName[name] = handler;
+            if (handler.Problem is { } problem) log.LogWarning("runtime handler {Handler} cannot run pods here: {Problem}", name, problem);
+            else log.LogInformation("runtime handler {Handler}: {Kind} runtime {Binary}", name, handler.Kind, handler.Binary);
+        }
+        DefaultName = options.DefaultRuntime;
+    }
+
+    public string DefaultName { get; }
+    public RuntimeHandler Default => _byName[DefaultName];
+    public IReadOnlyCollection<RuntimeHandler> All => _byName.Values;
+
+    /// <summary>The handler a RunPodSandbox request names ("" = the default), or null when none is configured by that name.</summary>
+    public RuntimeHandler? Find(string name) => _byName.GetValueOrDefault(string.IsNullOrEmpty(name) ? DefaultName : name);
+
+    /// <summary>The handler for a new pod: InvalidArgument naming the configured ones when unknown,
+    /// FailedPrecondition with the reason when this host cannot run it.</summary>
+    public RuntimeHandler Resolve(string name)
+    {
+        var handler = Find(name) ?? throw CriException.Invalid(
+            $"unknown runtime handler \"{name}\"; configured handlers: {string.Join(", ", _byName.Keys)}");
+        if (handler.Problem is { } problem) throw CriException.Precondition($"runtime handler \"{handler.Name}\" cannot run pods on this host: {problem}");
+        return handler;
+    }
+
+    /// <summary>The handler an existing pod runs on. A handler removed from the config since is an error the caller reports.</summary>
+    public RuntimeHandler For(PodRecord pod) => Find(pod.RuntimeHandler)
+        ?? throw CriException.Precondition($"pod sandbox \"{pod.Id}\" uses runtime handler \"{pod.RuntimeHandler}\", which is no longer configured");
+
+    /// <summary>The handler of a pod, or the default one for records whose pod is gone (cleanup after a crash).</summary>
+    public RuntimeHandler ForOrDefault(PodRecord? pod) => pod is null ? Default : Find(pod.RuntimeHandler) ?? Default;
+
+    static RuntimeHandler Build(string name, RuntimeHandlerOptions o, CriShimOptions options, string monitorDir, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('/') || name is "." or "..")
+            throw new InvalidOperationException($"invalid runtime handler name \"{name}\"");
+        var binary = RuncClient.ResolveBinary(string.IsNullOrEmpty(o.Path) ? name : o.Path);
+        var root = string.IsNullOrEmpty(o.Root) ? Path.Combine(options.State, name) : o.Root;
+        string? problem = null;
+        var notes = new List<string>();
+        if (!File.Exists(binary)) problem = $"runtime binary \"{binary}\" not found (make deps installs runc, crun and runsc)";
+        else if (Path.GetFileName(binary) == "crun" && HostChecks.HybridCgroup2Controllers() is { Count: > 0 } controllers)
+            problem = HostChecks.CrunHybridProblem(controllers);
+
+        // A sandboxed runtime runs behind the shim, for conmon and for the daemon's own calls alike.
+        var command = binary;
+        if (o.Kind == RuntimeKind.Sandboxed && problem is null)
+        {
+            var hide = HostChecks.NetnsShowsRootOnlySysctl();
+            if (hide) notes.Add("pod network namespaces show /proc/sys/net/core/rmem_default (kernel 6.x), which runsc takes for the host's namespace: create/start run with /proc/sys/net hidden");
+            command = SandboxShim.Write(Path.Combine(options.State, "shim", name), binary, hide);
+        }
+        var runtime = new RuncClient(command, root, loggers.CreateLogger<RuncClient>()) { ExtraGlobalArgs = o.Args };
+        var settings = new MonitorSettings(options.Conmon, runtime.Binary, runtime.Root, monitorDir) { RuntimeArgs = o.Args };
+        return new RuntimeHandler
+        {
+            Name = name, Kind = o.Kind, Binary = binary, Runtime = runtime, Problem = problem, Notes = notes,
+            Monitor = new ContainerMonitor(settings, runtime, loggers.CreateLogger<ContainerMonitor>()),
+        };
+    }
+}
