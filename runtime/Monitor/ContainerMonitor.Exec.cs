@@ -46,6 +46,12 @@ public sealed partial class ContainerMonitor
                 {
                     timedOut = true;
                     if (RuncClient.ReadPidFile(pidFile) is { } pid) LibC.kill(pid, Signals.SIGKILL);
+                    // In a sandbox (runsc behind CriShim's shim) the process itself lives inside it, by this pid.
+                    if (RuncClient.ReadPidFile(pidFile + ".internal") is { } inner)
+                    {
+                        try { await _runc.KillProcessAsync(id, inner, Signals.SIGKILL, CancellationToken.None).ConfigureAwait(false); }
+                        catch (RuncException e) { _log.LogDebug("killing exec pid {Pid} in {ContainerId}: {Message}", inner, id, e.Message); }
+                    }
                     using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                     try { line = await conmon.ReadMessageAsync(grace.Token).ConfigureAwait(false); }
                     catch (OperationCanceledException) { line = null; }

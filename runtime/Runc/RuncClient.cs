@@ -62,10 +62,16 @@ public sealed class RuncClient
     }
 
     /// <summary>Sends a signal to the init process (or with <paramref name="all"/> to every process of the container).</summary>
-    public Task KillAsync(string id, int signal, bool all = false, CancellationToken ct = default)
+    public Task KillAsync(string id, int signal, bool all = false, CancellationToken ct = default) => KillAsync(id, signal, all, null, ct);
+
+    /// <summary>Sends a signal to one process of the container by its pid inside the sandbox (runsc's `kill --pid`).</summary>
+    public Task KillProcessAsync(string id, int sandboxPid, int signal, CancellationToken ct = default) => KillAsync(id, signal, false, sandboxPid, ct);
+
+    private Task KillAsync(string id, int signal, bool all, int? pid, CancellationToken ct)
     {
         var args = new List<string> { "kill" };
         if (all) args.Add("--all");
+        if (pid is { } p) args.Add("--pid=" + p.ToString(System.Globalization.CultureInfo.InvariantCulture));
         args.Add(id);
         args.Add(signal.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return RunCheckedAsync(args, ct);

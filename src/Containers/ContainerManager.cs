@@ -115,7 +115,7 @@ public sealed class ContainerManager(
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
         });
         var spec = new ContainerSpecGenerator().Generate(input);
-        await BundleWriter.WriteAsync(record.BundleDir, spec, ct);
+        await BundleWriter.WriteAsync(record.BundleDir, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
         if (!string.IsNullOrEmpty(record.LogPath)) Directory.CreateDirectory(Path.GetDirectoryName(record.LogPath)!);
         var logPath = string.IsNullOrEmpty(record.LogPath) ? Path.Combine(record.BundleDir, "container.log") : record.LogPath;
         return await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, record.Name, record.BundleDir, logPath)

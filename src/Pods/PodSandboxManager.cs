@@ -118,7 +118,7 @@ public sealed class PodSandboxManager(
             CgroupsPath = CgroupsPath(record, record.Id),
         }));
         var bundle = Path.Combine(record.PodDir, "infra");
-        await BundleWriter.WriteAsync(bundle, spec, ct);
+        await BundleWriter.WriteAsync(bundle, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
         await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, "infra", bundle, Path.Combine(record.PodDir, "infra.log")), ct);
         await handler.Monitor.StartAsync(record.Id, ct);
         return record.Id;

@@ -114,7 +114,14 @@ create)
     esac
     prev="$a"
   done
-  run_hidden "$@" || exit $?
+  # A pod on the host's network has no network namespace in its spec: the sandbox then uses the host's network
+  # stack (netstack would take the host's interfaces over). `start` sets the network up, so it is remembered.
+  if [ -n "$bundle" ] && ! grep -Eq '"type" *: *"network"' "$bundle/config.json"; then
+    mkdir -p "$SHIM_DIR"
+    : > "$SHIM_DIR/$id.hostnet"
+    set -- --network=host "$@"
+  fi
+  run_hidden "$@" || { rc=$?; rm -f "$SHIM_DIR/$id.hostnet"; exit $rc; }
   if [ -n "$bundle" ] && grep -Eq '"io\.kubernetes\.cri\.container-type" *: *"container"' "$bundle/config.json"; then
     mkdir -p "$SHIM_DIR"
     rm -f "$start_fifo" "$result_fifo"
@@ -141,6 +148,7 @@ start)
     rm -f "$SHIM_DIR/$id.start-err"
     exit "$rc"
   fi
+  if [ -f "$SHIM_DIR/$id.hostnet" ]; then set -- --network=host "$@"; fi
   run_hidden "$@"
   ;;
 run)
@@ -150,7 +158,27 @@ kill|delete)
   "$REAL" "$@"
   rc=$?
   if [ -p "$start_fifo" ]; then abort_proxy; rc=0; fi
+  [ "$cmd" = delete ] && [ "$rc" = 0 ] && rm -f "$SHIM_DIR/$id.hostnet"
   exit $rc
+  ;;
+exec)
+  # A process exec'd into a sandbox has no host pid: its pid file names the waiting `runsc exec`. Record its
+  # pid inside the sandbox beside it (PIDFILE.internal), so a timed-out exec can be killed with `kill --pid`.
+  pidfile=""
+  prev=""
+  for a in "$@"; do
+    [ "$prev" = --pid-file ] && pidfile="$a"
+    case "$a" in --pid-file=*) pidfile="${a#--pid-file=}" ;; esac
+    prev="$a"
+  done
+  [ -n "$pidfile" ] || exec "$REAL" "$@"
+  done_cmd=0
+  for a in "$@"; do
+    shift
+    set -- "$@" "$a"
+    if [ "$done_cmd" = 0 ] && [ "$a" = exec ]; then set -- "$@" "--internal-pid-file=$pidfile.internal"; done_cmd=1; fi
+  done
+  exec "$REAL" "$@"
   ;;
 *)
   exec "$REAL" "$@"
