@@ -13,7 +13,7 @@ namespace CriShim.Stats;
 /// </summary>
 public sealed class StatsCollector(
     CriShimOptions options, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
-    NetworkStatsReader network, ContainerStore containers)
+    NetworkStatsReader network, ContainerStore containers, Runtimes.RuntimeHandlers handlers)
 {
     public string WritableLayerDir(string containerId) => Path.Combine(options.Root, "rw", containerId, "upper");
 
@@ -27,7 +27,11 @@ public sealed class StatsCollector(
         stats.Attributes.Labels.Add(config.Labels);
         stats.Attributes.Annotations.Add(config.Annotations);
         var now = RecordMapping.UnixNanos(DateTimeOffset.UtcNow);
-        var sample = pod is null ? null : cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id));
+        var handler = handlers.ForOrDefault(pod);
+        // In a sandbox the workload runs in the sandbox process: its kernel counts per container.
+        var sample = pod is null ? null
+            : handler.IsSandboxed ? await Runtimes.SandboxStats.ReadAsync(handler, c.Id, ct)
+            : cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id));
         stats.Cpu = Cpu(c.Id, sample, now);
         stats.Memory = Memory(sample, now);
         var usage = await fsUsage.GetAsync(WritableLayerDir(c.Id), ct);
@@ -57,8 +61,10 @@ public sealed class StatsCollector(
             stats.Linux.Containers.Add(await ContainerAsync(c, pod, ct));
 
         // The pod's own cgroup when kubelet gave one; else the sum of its containers.
-        var sample = string.IsNullOrEmpty(pod.CgroupParent) ? Sum(members.Select(c => cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id))), now)
-                                                             : cgroups.Read(pod.CgroupParent);
+        // A sandbox's own cgroup (its infra's) holds the sandbox process, so the whole pod.
+        var sample = !string.IsNullOrEmpty(pod.CgroupParent) ? cgroups.Read(pod.CgroupParent)
+            : handlers.ForOrDefault(pod).IsSandboxed ? cgroups.Read(PodSandboxManager.CgroupsPath(pod, pod.Id))
+            : Sum(members.Select(c => cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id))), now);
         stats.Linux.Cpu = Cpu("pod:" + pod.Id, sample, now);
         stats.Linux.Memory = Memory(sample, now);
         stats.Linux.Process = new ProcessUsage { Timestamp = now, ProcessCount = new UInt64Value { Value = sample?.PidsCurrent ?? 0 } };

@@ -119,6 +119,22 @@ public class RuntimeHandlerTests : LifecycleFixture
     }
 
     [Test]
+    public async Task OnRunsc_ContainerStats_CountTheWorkInsideTheSandbox()
+    {
+        RequireBinary("runsc");
+        var (pod, config) = await RunPodOnAsync("runsc", Unique("stats"));
+        var c = await StartAsync(pod, config, ContainerConfig("busy", "sh", "-c", "while :; do :; done"));
+        var stats = await RetryAsync(async () =>
+        {
+            var s = (await Runtime.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = c })).Stats;
+            return s.Cpu?.UsageCoreNanoSeconds?.Value > 0 ? s : throw new InvalidOperationException("no CPU counted yet");
+        });
+        Assert.That(stats.Memory.WorkingSetBytes.Value, Is.GreaterThan(0));
+        var podStats = (await Runtime.PodSandboxStatsAsync(new PodSandboxStatsRequest { PodSandboxId = pod })).Stats;
+        Assert.That(podStats.Linux.Cpu.UsageCoreNanoSeconds.Value, Is.GreaterThan(0), "the sandbox process is in the pod's cgroup");
+    }
+
+    [Test]
     public async Task OnRunsc_ACreatedContainerThatNeverStarted_CanBeRemoved()
     {
         RequireBinary("runsc");
