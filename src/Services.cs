@@ -43,6 +43,7 @@ public static class Services
         services.AddSingleton<ILayerUsers, ContainerLayerUsers>();
         services.AddSingleton<Supervisor>();
         services.AddSingleton(_ => CgroupLayout.Detect());
+        services.AddSingleton(sp => new CgroupCleaner(sp.GetRequiredService<CgroupLayout>(), sp.GetRequiredService<ILogger<CgroupCleaner>>()));
         services.AddSingleton<CgroupStatsReader>(sp => new CgroupStatsReader(sp.GetRequiredService<CgroupLayout>()));
         services.AddSingleton(sp => new CgroupUpdater(sp.GetRequiredService<CgroupLayout>(), sp.GetRequiredService<ILogger<CgroupUpdater>>()));
         services.AddSingleton<NanoCoresTracker>();

@@ -3,6 +3,7 @@ using CriShim.Cri;
 using CriShim.Cri.Specs;
 using CriShim.Events;
 using CriShim.Images;
+using CriShim.Runtime.Cgroups;
 using CriShim.Runtime.Monitor;
 using CriShim.Runtime.Runc;
 using CriShim.Runtime.Oci;
@@ -22,7 +23,7 @@ namespace CriShim.Containers;
 /// </summary>
 public sealed class ContainerManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
-    RuntimeHandlers handlers, ContainerEvents events, ILogger<ContainerManager> log)
+    RuntimeHandlers handlers, CgroupCleaner cgroups, ContainerEvents events, ILogger<ContainerManager> log)
 {
     /// <summary>The monitor of the runtime the container's pod runs on.</summary>
     ContainerMonitor MonitorOf(ContainerRecord c) => handlers.ForOrDefault(pods.Get(c.PodId)).Monitor;
@@ -206,7 +207,15 @@ public sealed class ContainerManager(
     /// <summary>Releases the runc container, monitor files, rootfs mount, bundle and writable layer. Idempotent.</summary>
     public async Task TearDownAsync(ContainerRecord c)
     {
-        await MonitorOf(c).DeleteAsync(c.Id, CancellationToken.None);
+        var pod = pods.Get(c.PodId);
+        var handler = handlers.ForOrDefault(pod);
+        await handler.Monitor.DeleteAsync(c.Id, CancellationToken.None);
+        // runsc leaves a container's cgroup behind when its create failed.
+        if (handler.IsSandboxed && pod is not null)
+        {
+            try { await cgroups.RemoveAsync(Pods.PodSandboxManager.CgroupsPath(pod, c.Id)); }
+            catch (Exception e) { log.LogWarning(e, "container {ContainerId}: removing its cgroup failed", c.Id); }
+        }
         OverlayRootfs.Unmount(c.RootfsDir);
         if (Directory.Exists(c.BundleDir)) Directory.Delete(c.BundleDir, recursive: true);
         if (Directory.Exists(WritableDir(c.Id))) Directory.Delete(WritableDir(c.Id), recursive: true);

@@ -2,6 +2,7 @@ using CriShim.Config;
 using CriShim.Containers;
 using CriShim.Cri;
 using CriShim.Cri.Specs;
+using CriShim.Runtime.Cgroups;
 using CriShim.Runtime.Monitor;
 using CriShim.Runtime.Network;
 using CriShim.Runtime.Oci;
@@ -22,7 +23,7 @@ namespace CriShim.Pods;
 /// </summary>
 public sealed class PodSandboxManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
-    NamespacePins pins, CniManager cni, RuntimeHandlers handlers, InfraRootfs infraRootfs,
+    NamespacePins pins, CniManager cni, RuntimeHandlers handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
     ILogger<PodSandboxManager> log)
 {
     string PodDir(string id) => Path.Combine(options.State, "pods", id);
@@ -152,8 +153,11 @@ public sealed class PodSandboxManager(
     /// <summary>Releases everything a pod may hold; each step tolerates what is already gone.</summary>
     public async Task TearDownAsync(PodRecord pod, CancellationToken ct)
     {
-        var monitor = handlers.ForOrDefault(pod).Monitor;
+        var handler = handlers.ForOrDefault(pod);
+        var monitor = handler.Monitor;
         await Try("stop infra", async () => { await monitor.StopAsync(pod.Id, TimeSpan.Zero, ct: ct); await monitor.DeleteAsync(pod.Id, ct); });
+        // runsc leaves the sandbox's cgroup behind when its create failed.
+        if (handler.IsSandboxed) await Try("sandbox cgroup", () => cgroups.RemoveAsync(CgroupsPath(pod, pod.Id), cancellationToken: ct));
         await Try("network", () => cni.TearDownAsync(pod.Id, ct));
         await Try("namespaces", () => pins.RemoveAsync(pod.Id, ct));
         await Try("shm", () => { ShmMount.Unmount(Path.Combine(pod.PodDir, PodFiles.ShmDir)); return Task.CompletedTask; });
