@@ -1,4 +1,5 @@
 using CriShim.Config;
+using CriShim.Streaming;
 
 namespace CriShim;
 
@@ -8,5 +9,6 @@ public static class Services
     public static void Register(IServiceCollection services, CriShimOptions options)
     {
         services.AddSingleton<RuntimeState>();
+        services.AddStreaming(options);
     }
 }
