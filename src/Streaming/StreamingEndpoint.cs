@@ -113,7 +113,7 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
         var offered = context.WebSockets.WebSocketRequestedProtocols;
         if (request is PortForwardStreamRequest tunnelled && offered.Contains(SpdyOverWebSocketProtocol))
         {
-            using var ws = await context.WebSockets.AcceptWebSocketAsync(SpdyOverWebSocketProtocol);
+            using var ws = await AcceptUncheckedAsync(context, SpdyOverWebSocketProtocol);
             await using var tunnel = WebSocketStream.Create(ws, WebSocketMessageType.Binary, ownsWebSocket: false);
             await RunSpdyAsync(tunnel, "portforward.k8s.io", tunnelled);
             return;
@@ -171,6 +171,22 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
             _log.LogDebug("WebSocket session ended: {Error}", e.Message);
             socket.Abort();
         }
+    }
+
+    /// <summary>
+    /// Completes a WebSocket handshake by hand: "SPDY/3.1+portforward.k8s.io" is not an RFC 6455 token ('/'),
+    /// so .NET's WebSocket API refuses to name it, yet kubectl asks for exactly that subprotocol.
+    /// </summary>
+    static async Task<WebSocket> AcceptUncheckedAsync(HttpContext context, string subProtocol)
+    {
+        var key = context.Request.Headers.SecWebSocketKey.ToString();
+        var accept = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(
+            System.Text.Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers.SecWebSocketAccept = accept;
+        context.Response.Headers.SecWebSocketProtocol = subProtocol;
+        var stream = await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync();
+        return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
     }
 
     ExecSession NewExec(ExecStreamRequest exec) =>

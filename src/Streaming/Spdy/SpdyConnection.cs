@@ -69,7 +69,7 @@ public sealed class SpdyConnection : IAsyncDisposable
             }
         }
         catch (OperationCanceledException) { }
-        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
         {
             _log.LogDebug("SPDY connection read ended: {Error}", e.Message);
         }
