@@ -5,7 +5,7 @@ namespace CriShim.Tests.Integration.Streaming;
 /// <summary>A throw-away OCI bundle: a rootfs made of Debian's static busybox and its applet links, and a minimal config.json.</summary>
 static class BusyboxBundle
 {
-    public static void Create(string bundle, string[] args, string? netNsPath, bool terminal = false)
+    public static void Create(string bundle, string[] args, string? netNsPath, bool terminal = false, string? cgroupName = null)
     {
         var rootfs = Path.Combine(bundle, "rootfs");
         foreach (var dir in new[] { "bin", "proc", "dev", "sys", "tmp", "etc", "root", "www" })
@@ -50,7 +50,7 @@ static class BusyboxBundle
                 new JsonObject { ["destination"] = "/tmp", ["type"] = "tmpfs", ["source"] = "tmpfs", ["options"] = new JsonArray("nosuid", "nodev") }),
             ["linux"] = new JsonObject
             {
-                ["cgroupsPath"] = $"/crishim-test/{Path.GetFileName(bundle)}",
+                ["cgroupsPath"] = $"/crishim-test/{cgroupName ?? Path.GetFileName(bundle)}",
                 ["namespaces"] = namespaces,
             },
         };
