@@ -53,10 +53,9 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
     async Task HandleSpdyAsync(HttpContext context, StreamRequest request)
     {
         var supported = request is PortForwardStreamRequest ? SpdyPortForwardProtocols : SpdyRemoteCommandProtocols;
-        var offered = context.Request.Headers["X-Stream-Protocol-Version"]
-            .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var offered = context.Request.Headers["X-Stream-Protocol-Version"].ToArray();
         // Like the kubelet: the client's first supported preference wins; no header at all means the v1 protocol.
-        var protocol = offered.Count == 0 ? "" : offered.FirstOrDefault(supported.Contains);
+        var protocol = ProtocolNegotiation.Select(offered, supported);
         if (protocol is null)
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -120,7 +119,7 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
         }
 
         var supported = request is PortForwardStreamRequest ? WebSocketPortForward.Protocols : WebSocketRemoteCommand.Protocols;
-        var protocol = offered.Count == 0 ? "" : offered.FirstOrDefault(supported.Contains);
+        var protocol = ProtocolNegotiation.Select(offered, supported);
         if (protocol is null)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
