@@ -5,5 +5,5 @@ public sealed partial class RuntimeServiceHandler
 {
     (bool Ready, string Reason) NetworkReadiness() => (false, "CNI networking is not wired yet");
 
-    IEnumerable<(string Key, string Value)> VerboseStatusInfo() => StreamingStatusInfo();
+    IEnumerable<(string Key, string Value)> VerboseStatusInfo() => [];
 }
