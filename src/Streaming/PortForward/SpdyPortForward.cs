@@ -20,7 +20,8 @@ public sealed class SpdyPortForward(SpdyConnection connection, PortForwardStream
     }
 
     readonly ConcurrentDictionary<string, Pair> _pairs = new();
-    readonly ConcurrentBag<Task> _running = [];
+    readonly ConcurrentDictionary<long, Task> _running = new();
+    long _nextForward;
 
     public async Task RunAsync()
     {
@@ -30,7 +31,7 @@ public sealed class SpdyPortForward(SpdyConnection connection, PortForwardStream
                 await OnStreamAsync(stream);
         }
         catch (OperationCanceledException) { }
-        await Task.WhenAll(_running.ToArray());
+        await Task.WhenAll(_running.Values.ToArray());
     }
 
     async Task OnStreamAsync(SpdyStream stream)
@@ -48,17 +49,33 @@ public sealed class SpdyPortForward(SpdyConnection connection, PortForwardStream
         }
 
         var pair = _pairs.GetOrAdd(requestId, _ => NewPair(requestId));
+        bool duplicate, complete;
         lock (pair)
         {
-            if (type == "data" && pair.Data is null) pair.Data = stream;
-            else if (type == "error" && pair.Error is null) pair.Error = stream;
-            else stream = null!;
-            if (pair.Data is null || pair.Error is null) return;
+            duplicate = type == "data" ? pair.Data is not null : pair.Error is not null;
+            if (!duplicate)
+            {
+                if (type == "data") pair.Data = stream;
+                else pair.Error = stream;
+            }
+            complete = pair.Data is not null && pair.Error is not null;
         }
-        if (stream is null) return;
-        _pairs.TryRemove(requestId, out _);
+        if (duplicate)
+        {
+            log.LogDebug("port-forward: a second {Type} stream for request {RequestId}", type, requestId);
+            await stream.ResetAsync();
+            return;
+        }
+        if (!complete || !_pairs.TryRemove(requestId, out _)) return;
         await pair.Expiry.CancelAsync();
-        _running.Add(Task.Run(() => ForwardAsync(pair.Data!, pair.Error!)));
+        pair.Expiry.Dispose();
+        // Finished forwards leave the table, so a long session with many connections does not accumulate them.
+        var key = Interlocked.Increment(ref _nextForward);
+        _running[key] = Task.Run(async () =>
+        {
+            try { await ForwardAsync(pair.Data!, pair.Error!); }
+            finally { _running.TryRemove(key, out _); }
+        });
     }
 
     Pair NewPair(string requestId)
