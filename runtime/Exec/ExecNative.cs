@@ -2,16 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace CriShim.Runtime.Exec;
 
-/// <summary>libc calls the streaming OS side needs and .NET lacks: fd passing, pty sizing, namespaces, signals.</summary>
+/// <summary>libc calls the streaming OS side needs and .NET lacks: ptys, namespaces, signals.</summary>
 static class ExecNative
 {
     public const int SIGKILL = 9;
     public const int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
     public const int CLONE_NEWNET = 0x40000000;
     public const ulong TIOCSWINSZ = 0x5414;
-    public const int SOL_SOCKET = 1, SCM_RIGHTS = 1;
-    public const int MSG_CMSG_CLOEXEC = 0x40000000, MSG_DONTWAIT = 0x40;
-    public const int EAGAIN = 11, EINTR = 4;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct WinSize
@@ -24,9 +21,6 @@ static class ExecNative
 
     [DllImport("libc", SetLastError = true)]
     public static extern int ioctl(int fd, ulong request, ref WinSize size);
-
-    [DllImport("libc", SetLastError = true)]
-    public static extern nint recvmsg(int fd, IntPtr msghdr, int flags);
 
     [DllImport("libc", SetLastError = true)]
     public static extern int setns(int fd, int nstype);
@@ -54,8 +48,6 @@ static class ExecNative
 
     public const int O_NOCTTY = 0x100, O_WRONLY = 1;
     public const int SIGWINCH = 28;
-
-    public static int Errno => Marshal.GetLastPInvokeError();
 
     public static IOException Error(string what) =>
         new($"{what}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");

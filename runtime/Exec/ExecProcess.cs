@@ -19,7 +19,6 @@ public sealed class ExecProcess : IAsyncDisposable
     readonly ExecSpec _spec;
     readonly ILogger _log;
     readonly Pty? _pty;
-    readonly Task<string> _runcErrors;
     readonly string _pidFile;
     int _disposed;
 
@@ -32,7 +31,6 @@ public sealed class ExecProcess : IAsyncDisposable
         _pidFile = PidFile(spec);
         if (pty is not null)
         {
-            _runcErrors = Task.FromResult("");
             var writeFd = ExecNative.dup((int)pty.Master.DangerousGetHandle());
             if (writeFd < 0) throw ExecNative.Error("dup of the pty master");
             Stdout = new FileStream(new SafeFileHandle(ExecNative.dup((int)pty.Master.DangerousGetHandle()), true), FileAccess.Read, bufferSize: 0);
@@ -42,7 +40,6 @@ public sealed class ExecProcess : IAsyncDisposable
         }
         else
         {
-            _runcErrors = Task.FromResult("");
             Stdout = runc.StandardOutput.BaseStream;
             Stderr = runc.StandardError.BaseStream;
             if (spec.Stdin) Stdin = runc.StandardInput.BaseStream;
@@ -129,11 +126,9 @@ public sealed class ExecProcess : IAsyncDisposable
         await _runc.WaitForExitAsync(ct);
         // runc and the process are gone: release our slave so the master reads to its end.
         _pty?.ReleaseSlave();
+        // No pid file: runc failed before starting the process (its message went to the client's stderr or terminal).
         if (_runc.ExitCode != 0 && !File.Exists(_pidFile))
-        {
-            var message = _pty is null ? "" : (await _runcErrors).Trim();
-            throw new IOException($"runc exec in {_spec.ContainerId} failed (exit {_runc.ExitCode}) before starting the process{(message.Length > 0 ? ": " + message : "")}");
-        }
+            throw new IOException($"runc exec in {_spec.ContainerId} failed (exit {_runc.ExitCode}) before starting the process");
         return _runc.ExitCode;
     }
 

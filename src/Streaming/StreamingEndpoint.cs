@@ -140,14 +140,13 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
         }
 
         var socket = await context.WebSockets.AcceptWebSocketAsync(protocol.Length == 0 ? null : protocol);
-        var channels = new ChannelWebSocket(socket, protocol, logs.CreateLogger<ChannelWebSocket>(), options.IdleTimeout);
+        await using var channels = new ChannelWebSocket(socket, protocol, logs.CreateLogger<ChannelWebSocket>(), options.IdleTimeout);
         try
         {
             switch (request)
             {
                 case PortForwardStreamRequest forward:
                     await new WebSocketPortForward(channels, forward, ports!, dialer, logs.CreateLogger<WebSocketPortForward>()).RunAsync();
-                    await channels.DisposeAsync();
                     break;
                 case ExecStreamRequest exec:
                 {

@@ -55,10 +55,15 @@ public sealed class StreamingServer : IHostedService, IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_logs);
+        // The daemon's host owns signals and shutdown; this inner host only follows it.
+        builder.Services.AddSingleton<IHostLifetime, FollowerLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http1);
             k.Limits.MaxRequestBodySize = 0;
+            // Sessions may sit quiet for hours (a shell at its prompt): our idle timeout governs, not data rates.
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Limits.MinResponseDataRate = null;
             k.AddServerHeader = false;
         });
         var app = builder.Build();
@@ -115,5 +120,11 @@ public sealed class StreamingServer : IHostedService, IAsyncDisposable
             return new IPEndPoint(ip, port);
         }
         throw new FormatException($"streaming address {address} is not host:port");
+    }
+
+    sealed class FollowerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken ct) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
 }

@@ -164,8 +164,11 @@ public sealed class ChannelWebSocket : IAsyncDisposable
         try { _gone.Cancel(); } catch (ObjectDisposedException) { }
     }
 
+    int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _idleTimer.DisposeAsync();
         _socket.Dispose();
         _gone.Dispose();
