@@ -77,9 +77,26 @@ public sealed class ConmonAttachment : IAsyncDisposable
         {
             var n = await stdin.ReadAsync(buffer, ct);
             if (n == 0) break;
-            await _socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, ct);
+            await SendInputAsync(buffer.AsMemory(0, n), ct);
         }
-        try { _socket.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
+        CloseInput();
+    }
+
+    /// <summary>Sends stdin data, in packets conmon can take whole.</summary>
+    public async ValueTask SendInputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        while (!data.IsEmpty)
+        {
+            var packet = data[..Math.Min(data.Length, MaxPacket)];
+            await _socket.SendAsync(packet, SocketFlags.None, ct);
+            data = data[packet.Length..];
+        }
+    }
+
+    /// <summary>Ends stdin (half-close).</summary>
+    public void CloseInput()
+    {
+        try { _socket.Shutdown(SocketShutdown.Send); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
     }
 
     public async Task ResizeAsync(TerminalSize size, CancellationToken ct)

@@ -13,6 +13,13 @@ public sealed record StreamingServerOptions
     public TimeSpan TokenTtl { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>At most this many URLs may be outstanding.</summary>
     public int MaxOutstandingRequests { get; init; } = 1000;
+    /// <summary>
+    /// After an exec'd process exits, how long its output may still drain. A background child that inherited
+    /// stdout would otherwise hold the session open for as long as it lives.
+    /// </summary>
+    public TimeSpan ExecOutputDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The conmon binary that runs and reaps exec'd processes.</summary>
+    public string ConmonBinary { get; init; } = "conmon";
     /// <summary>Private per-exec directories (console sockets, pid files) go below this.</summary>
-    public string ScratchDir { get; init; } = "/run/crishim/exec";
+    public string ScratchDir { get; init; } = "/run/crishim/x";
 }

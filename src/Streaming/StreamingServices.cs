@@ -17,7 +17,9 @@ public static class StreamingServices
         services.TryAddSingleton(new StreamingServerOptions
         {
             Address = options.Streaming.Address,
-            ScratchDir = Path.Combine(options.State, "exec"),
+            ConmonBinary = options.Conmon,
+            // Short: conmon's attach socket for each exec lives below it.
+            ScratchDir = Path.Combine(options.State, "x"),
         });
         services.TryAddSingleton<IPodDialer, NetNsPodDialer>();
         services.TryAddSingleton<IStreamingTargets, NoStreamingTargets>();

@@ -7,21 +7,18 @@ namespace CriShim.Streaming.RemoteCommand;
 /// Runs one exec: starts the process, pumps stdio and terminal sizes, reports the exit code on the error
 /// stream. If the client disappears the process is killed and reaped.
 /// </summary>
-public sealed class ExecSession(ExecStreamRequest request, string scratchDir, ILogger log)
+public sealed class ExecSession(ExecStreamRequest request, string conmonBinary, string scratchDir, TimeSpan drainTimeout, ILogger log)
 {
-    /// <summary>After the process exits, how long output may keep draining (a daemonised child can hold the pipes forever).</summary>
-    static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(10);
-
     public async Task RunAsync(RemoteCommandStreams client)
     {
         var container = request.Container;
-        var spec = new ExecSpec(container.RuncBinary, container.RuncRoot, container.RuncId, request.Command, request.Tty, request.Stdin && client.Stdin is not null, scratchDir);
+        var spec = new ExecSpec(conmonBinary, container.RuncBinary, container.RuncRoot, container.RuncId, request.Command, request.Tty, request.Stdin && client.Stdin is not null, scratchDir);
         ExecProcess process;
         try
         {
             process = await ExecProcess.StartAsync(spec, log, client.ClientGone);
         }
-        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or OperationCanceledException)
+        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             log.LogWarning("exec in {ContainerId} failed to start: {Error}", container.Id, e.Message);
             await client.WriteStatusAsync(CommandStatus.Failed($"error executing command in container: {e.Message}"));
@@ -58,7 +55,7 @@ public sealed class ExecSession(ExecStreamRequest request, string scratchDir, IL
                 return;
             }
 
-            try { await Task.WhenAll(stdout, stderr).WaitAsync(DrainGrace, client.ClientGone); }
+            try { await Task.WhenAll(stdout, stderr).WaitAsync(drainTimeout, client.ClientGone); }
             catch (TimeoutException) { log.LogDebug("exec output still open after the process exited; closing it"); }
             catch (OperationCanceledException) { return; }
             await stop.CancelAsync();

@@ -88,6 +88,18 @@ public class ExecOverSpdyTests
     }
 
     [Test]
+    public async Task A_background_child_holding_stdout_does_not_keep_the_session_open()
+    {
+        await using var client = await SpdyTestClient.ConnectAsync(ExecUrl(["sh", "-c", "sleep 30 & echo hi"], stderr: false), AllVersions);
+        var error = await client.OpenAsync(("streamType", "error"));
+        var stdout = await client.OpenAsync(("streamType", "stdout"));
+        var output = SpdyTestClient.ReadAllAsync(stdout);
+        var status = JsonNode.Parse(await SpdyTestClient.ReadAllAsync(error).WaitAsync(TimeSpan.FromSeconds(20)))!;
+        Assert.That((string?)status["status"], Is.EqualTo("Success"));
+        Assert.That(Encoding.UTF8.GetString(await output.WaitAsync(TimeSpan.FromSeconds(20))), Is.EqualTo("hi\n"));
+    }
+
+    [Test]
     public async Task The_v1_protocol_reports_a_failed_exit_as_text()
     {
         await using var client = await SpdyTestClient.ConnectAsync(ExecUrl(["sh", "-c", "exit 2"], stderr: false));

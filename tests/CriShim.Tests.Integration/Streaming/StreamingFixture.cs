@@ -43,7 +43,12 @@ public sealed class StreamingFixture
         BusyboxBundle.Create(bundle, ["sh", "-c", "nc -ll -p 8080 -e cat & httpd -f -p 8081 -h /www & exec sleep 100000"], NetNsPath);
         await Sh.RunAsync("sh", "-c", $"cd {bundle} && runc --root {RuncRoot} run -d {ContainerId} </dev/null >/dev/null 2>{Dir}/run.log");
 
-        Server = new StreamingServer(new StreamingServerOptions { ScratchDir = Path.Combine(Dir, "exec"), StreamCreationTimeout = TimeSpan.FromSeconds(10) },
+        Server = new StreamingServer(new StreamingServerOptions
+            {
+                ScratchDir = Path.Combine(Dir, "exec"),
+                StreamCreationTimeout = TimeSpan.FromSeconds(10),
+                ExecOutputDrainTimeout = TimeSpan.FromSeconds(1),
+            },
             new NetNsPodDialer(), Logs, TimeProvider.System);
         await Server.StartAsync(CancellationToken.None);
     }
