@@ -23,7 +23,7 @@ public sealed class ExecProcess : IAsyncDisposable
     readonly ConmonAttachment _attachment;
     readonly ILogger _log;
     readonly Task _output;
-    readonly int _pid;
+    readonly int _pid, _pidfd;
     readonly Task<(int Value, string? Message)?> _exit;
     int _disposed;
 
@@ -33,7 +33,10 @@ public sealed class ExecProcess : IAsyncDisposable
         _conmon = conmon;
         _sync = sync;
         _attachment = attachment;
+        // conmon reaps the process, and has not yet: the pid is still its own. Pin it with a pidfd so a later kill
+        // cannot hit a recycled pid.
         _pid = pid;
+        _pidfd = ExecNative.pidfd_open(pid);
         _log = log;
         var stdout = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
         var stderr = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
@@ -245,8 +248,9 @@ public sealed class ExecProcess : IAsyncDisposable
     /// <summary>SIGKILLs the process (conmon, its reaper, reports the exit and leaves).</summary>
     public void Kill()
     {
-        // conmon has not reaped it while it runs, so the pid cannot have been reused.
-        if (_pid > 0) ExecNative.kill(_pid, ExecNative.SIGKILL);
+        if (_pidfd >= 0) ExecNative.pidfd_send_signal(_pidfd, ExecNative.SIGKILL);
+        else if (!_exit.IsCompleted) ExecNative.kill(_pid, ExecNative.SIGKILL); // kernels before 5.3
+
     }
 
     public async ValueTask DisposeAsync()
@@ -269,6 +273,7 @@ public sealed class ExecProcess : IAsyncDisposable
         try { await _output.WaitAsync(TimeSpan.FromSeconds(5)); } catch (TimeoutException) { }
         _sync.Dispose();
         _conmon.Dispose();
+        if (_pidfd >= 0) ExecNative.close(_pidfd);
         TryDelete(_spec.ScratchDir);
     }
 

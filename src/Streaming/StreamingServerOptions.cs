@@ -14,10 +14,10 @@ public sealed record StreamingServerOptions
     /// <summary>At most this many URLs may be outstanding.</summary>
     public int MaxOutstandingRequests { get; init; } = 1000;
     /// <summary>
-    /// After an exec'd process exits, how long its output may still drain. A background child that inherited
-    /// stdout would otherwise hold the session open for as long as it lives.
+    /// After an exec'd process exits, how long its remaining output may take to reach the client. A safety net:
+    /// conmon ends the output as soon as the process is gone, even if a background child still holds its stdout.
     /// </summary>
-    public TimeSpan ExecOutputDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ExecOutputDrainTimeout { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>The conmon binary that runs and reaps exec'd processes.</summary>
     public string ConmonBinary { get; init; } = "conmon";
     /// <summary>Private per-exec directories (console sockets, pid files) go below this.</summary>

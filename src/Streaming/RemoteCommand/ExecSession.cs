@@ -20,6 +20,7 @@ public sealed class ExecSession(ExecStreamRequest request, string conmonBinary, 
         }
         catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException or OperationCanceledException)
         {
+            if (client.ClientGone.IsCancellationRequested) return;
             log.LogWarning("exec in {ContainerId} failed to start: {Error}", container.Id, e.Message);
             await client.WriteStatusAsync(CommandStatus.Failed($"error executing command in container: {e.Message}"));
             return;
