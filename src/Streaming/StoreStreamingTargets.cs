@@ -21,6 +21,9 @@ public sealed class StoreStreamingTargets(ContainerStore containers, PodStore po
     public Task<PodTarget?> FindReadyPodAsync(string podSandboxId, CancellationToken ct)
     {
         var record = pods.Find(podSandboxId);
-        return Task.FromResult(record is { State: PodState.Ready, NetNsPath: { } netns } ? new PodTarget(record.Id, netns) : null);
+        // A host-network pod has no pinned netns: its ports are the daemon's own network namespace's.
+        return Task.FromResult(record is { State: PodState.Ready, Complete: true }
+            ? new PodTarget(record.Id, record.NetNsPath ?? "/proc/self/ns/net")
+            : null);
     }
 }
