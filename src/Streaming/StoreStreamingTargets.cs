@@ -1,20 +1,20 @@
-using CriShim.Runtime.Monitor;
-using CriShim.Runtime.Runc;
 using CriShim.Stores;
 using Runtime.V1;
 
 namespace CriShim.Streaming;
 
 /// <summary>Streaming targets from the daemon's stores: running containers (with their conmon paths) and ready pods.</summary>
-public sealed class StoreStreamingTargets(ContainerStore containers, PodStore pods, ContainerMonitor monitor, RuncClient runc) : IStreamingTargets
+public sealed class StoreStreamingTargets(ContainerStore containers, PodStore pods, Runtimes.RuntimeHandlers handlers) : IStreamingTargets
 {
     public Task<ContainerTarget?> FindRunningContainerAsync(string containerId, CancellationToken ct)
     {
         var record = containers.Find(containerId);
         if (record is not { State: ContainerRunState.Running }) return Task.FromResult<ContainerTarget?>(null);
         var config = ContainerConfig.Parser.ParseFrom(record.Config);
-        var paths = monitor.Paths(record.Id, record.BundleDir);
-        return Task.FromResult<ContainerTarget?>(new ContainerTarget(record.Id, record.Id, runc.Binary, runc.Root,
+        // The runtime of the container's pod (for runsc, the shim in front of it).
+        var handler = handlers.ForOrDefault(pods.Get(record.PodId));
+        var paths = handler.Monitor.Paths(record.Id, record.BundleDir);
+        return Task.FromResult<ContainerTarget?>(new ContainerTarget(record.Id, record.Id, handler.Runtime.Binary, handler.Runtime.Root,
             paths.AttachSocket, paths.ControlFifo, config.Tty, config.Stdin));
     }
 
