@@ -135,7 +135,10 @@ create)
       if [ "$i" -lt "$g" ]; then set -- "$@" "$a"; fi
       i=$((i + 1))
     done
-    proxy "$@" &
+    # A background job's stdin would be /dev/null: hand it conmon's stdin through fd 3.
+    exec 3<&0
+    proxy "$@" <&3 3<&- &
+    exec 3<&-
     if [ -n "$pidfile" ]; then echo $! > "$pidfile"; fi
   fi
   exit 0
@@ -171,12 +174,16 @@ exec)
     case "$a" in --pid-file=*) pidfile="${a#--pid-file=}" ;; esac
     prev="$a"
   done
-  [ -n "$pidfile" ] || exec "$REAL" "$@"
+  # runsc takes the terminal from the process spec and the console socket; it has no --tty flag.
   done_cmd=0
   for a in "$@"; do
     shift
+    if [ "$done_cmd" = 1 ] && [ "$a" = --tty ]; then continue; fi
     set -- "$@" "$a"
-    if [ "$done_cmd" = 0 ] && [ "$a" = exec ]; then set -- "$@" "--internal-pid-file=$pidfile.internal"; done_cmd=1; fi
+    if [ "$done_cmd" = 0 ] && [ "$a" = exec ]; then
+      [ -n "$pidfile" ] && set -- "$@" "--internal-pid-file=$pidfile.internal"
+      done_cmd=1
+    fi
   done
   exec "$REAL" "$@"
   ;;

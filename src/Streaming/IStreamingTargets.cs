@@ -24,5 +24,7 @@ public sealed record ContainerTarget(
     bool Tty,
     bool Stdin);
 
-/// <summary>A ready pod sandbox: the path of its network namespace (e.g. /run/netns/cni-..., /proc/PID/ns/net).</summary>
-public sealed record PodTarget(string Id, string NetNsPath);
+/// <summary>A ready pod sandbox: the path of its network namespace (e.g. /run/netns/cni-..., /proc/PID/ns/net).
+/// <paramref name="Address"/>, when set, is dialed from the daemon's namespace instead of localhost inside it: a
+/// sandboxed runtime (runsc) serves the pod IP from its own network stack, not the namespace's.</summary>
+public sealed record PodTarget(string Id, string NetNsPath, System.Net.IPAddress? Address = null);

@@ -11,6 +11,22 @@ public interface IPodDialer
 
 public sealed class NetNsPodDialer : IPodDialer
 {
-    public Task<Socket> ConnectAsync(PodTarget pod, int port, CancellationToken ct) =>
-        NetNsDialer.ConnectAsync(pod.NetNsPath, port, TimeSpan.FromSeconds(10), ct);
+    public async Task<Socket> ConnectAsync(PodTarget pod, int port, CancellationToken ct)
+    {
+        if (pod.Address is not { } address) return await NetNsDialer.ConnectAsync(pod.NetNsPath, port, TimeSpan.FromSeconds(10), ct);
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(10));
+            await socket.ConnectAsync(new System.Net.IPEndPoint(address, port), deadline.Token);
+            return socket;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new IOException($"connect to {address}:{port} of pod {pod.Id}: {e.Message}", e);
+        }
+        catch { socket.Dispose(); throw; }
+    }
 }
