@@ -50,6 +50,7 @@ foreach (var key in options.Runtimes)
     runtimes.Add(key == "crishim"
         ? new CriShimRuntime(options.CriShimBinary ?? Path.Combine(repo, "out", "crishim", "crishim"))
         : new ContainerdRuntime());
+var allRuntimes = runtimes.ToList(); // every one is cleaned up, started or not
 var measurements = new Measurements();
 var registry = new LocalRegistry();
 var clock = Stopwatch.StartNew();
@@ -64,12 +65,22 @@ try
             var setup = progress.AddTask("Setup: registry and images", maxValue: 1 + 2 * runtimes.Count);
             await registry.StartAsync(Path.Combine(repo, "bench"), cts.Token);
             setup.Increment(1);
-            foreach (var rt in runtimes)
+            foreach (var rt in runtimes.ToList())
             {
                 setup.Description = $"Setup: starting {rt.Name}";
-                await rt.StartAsync(registry, cts.Token);
+                try { await rt.StartAsync(registry, cts.Token); }
+                catch (Exception e) when (!cts.IsCancellationRequested)
+                {
+                    // the other runtime is still worth measuring; the report says why this one is missing
+                    measurements.Note($"{rt.Name} did not start: {e.Message}");
+                    AnsiConsole.MarkupLine($"[red]{Markup.Escape(rt.Name)} did not start:[/] {Markup.Escape(e.Message)}");
+                    await rt.DisposeAsync();
+                    runtimes.Remove(rt);
+                }
+                if (rt.NotReadyWarning is { } warning) measurements.Note(warning);
                 setup.Increment(1);
             }
+            if (runtimes.Count == 0) throw new InvalidOperationException("no runtime started");
             foreach (var rt in runtimes)
             {
                 setup.Description = $"Setup: warming up {rt.Name}";
@@ -103,13 +114,13 @@ catch (Exception e)
 finally
 {
     AnsiConsole.MarkupLine("cleaning up: removing pods, stopping runtimes and the registry...");
-    await Task.WhenAll(runtimes.Select(rt => rt.DisposeAsync().AsTask()));
+    await Task.WhenAll(allRuntimes.Select(rt => rt.DisposeAsync().AsTask()));
     await registry.DisposeAsync();
-    ReportLeftovers(runtimes);
+    ReportLeftovers(allRuntimes);
 }
 if (status != 0) return status;
 
-var machine = await MachineInfo.CollectAsync(runtimes.Select(rt => (rt.Name, rt.DescribeAsync())));
+var machine = await MachineInfo.CollectAsync(allRuntimes.Select(rt => (rt.Name, rt.DescribeAsync())));
 var markdown = new Report(measurements, machine, settings, clock.Elapsed).ToMarkdown();
 await File.WriteAllTextAsync(Path.Combine(outDir, "latest.md"), markdown);
 Chart.Save(measurements, settings, Path.Combine(outDir, "latest.png"));
@@ -123,13 +134,13 @@ return 0;
 // Pulls the images the workloads use and runs one unrecorded pod, so first-call costs don't land in the numbers.
 static async Task WarmUpAsync(RuntimeUnderTest rt, LocalRegistry registry, Measurements m, BenchSettings settings, CancellationToken ct)
 {
-    foreach (var image in new[] { LocalRegistry.WorkloadImage, registry.PauseImage })
-    {
-        try { await rt.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } }, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct); }
-        catch (Grpc.Core.RpcException e) when (image == registry.PauseImage) { m.Note($"warm-up: {rt.Name} could not pull {image} ({e.Status.Detail})"); }
-    }
     var ctx = new WorkloadContext([rt], settings, m, _ => { }, ct);
-    await ctx.StepAsync(rt, "Warm-up", async () =>
+    await ctx.StepAsync(rt, "Warm-up pulls", async () =>
+    {
+        foreach (var image in new[] { LocalRegistry.WorkloadImage, registry.PauseImage })
+            await rt.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } }, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct);
+    });
+    await ctx.StepAsync(rt, "Warm-up pod lifecycle", async () =>
     {
         for (var i = 0; i < 2; i++) await LifecycleWorkload.OneAsync(ctx, rt, i, record: false);
     });
