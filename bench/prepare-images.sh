@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Puts the benchmark's images into a registry (only those it lacks):
-#   library/busybox:1.35, pause:3.9   from the project's test-image script
-#   bench/threelayer:1                busybox + 8 MiB of incompressible data + 1000 small files: 3 layers
+#   library/busybox:1.35   from the project's test-image script (tests/images/build-test-images.sh)
+#   pause:3.9              containerd's sandbox image: runtime/Infra/pause.c, static, alone in its image
+#   bench/threelayer:1     busybox + 8 MiB of incompressible data + 1000 small files: 3 layers
 # usage: bench/prepare-images.sh HOST:PORT
 set -euo pipefail
 REG=$1
@@ -9,23 +10,35 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 have() { skopeo inspect --tls-verify=false --raw "docker://$REG/$1" >/dev/null 2>&1; }
 
-if ! have library/busybox:1.35 || ! have pause:3.9; then
+W=$(mktemp -d /tmp/crishim-bench-images.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+if ! have library/busybox:1.35; then
   if [ -x "$ROOT/tests/images/build-test-images.sh" ]; then
     "$ROOT/tests/images/build-test-images.sh" "$REG" >&2
   elif curl -fsS -m 2 http://127.0.0.1:5000/v2/ >/dev/null 2>&1; then
     # stop-gap until tests/images/build-test-images.sh is in this checkout: a registry already on loopback
-    for i in library/busybox:1.35 pause:3.9; do
-      skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false "docker://127.0.0.1:5000/$i" "docker://$REG/$i"
-    done
+    skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
+      docker://127.0.0.1:5000/library/busybox:1.35 "docker://$REG/library/busybox:1.35"
   else
-    echo "no tests/images/build-test-images.sh and no registry on 127.0.0.1:5000 to take images from" >&2
+    echo "no tests/images/build-test-images.sh and no registry on 127.0.0.1:5000 to take busybox from" >&2
     exit 1
   fi
 fi
 
+if ! have pause:3.9; then
+  gcc -static -Os -s -o "$W/pause" "$ROOT/runtime/Infra/pause.c"
+  umoci init --layout "$W/pause-oci"
+  umoci new --image "$W/pause-oci:p"
+  umoci unpack --image "$W/pause-oci:p" "$W/pb" >/dev/null
+  install -m 755 "$W/pause" "$W/pb/rootfs/pause"
+  umoci repack --image "$W/pause-oci:p" "$W/pb"
+  umoci config --image "$W/pause-oci:p" --os linux --architecture "$(dpkg --print-architecture)" --no-history \
+    --config.entrypoint /pause --config.user 65535:65535
+  skopeo copy --quiet --dest-tls-verify=false --format v2s2 "oci:$W/pause-oci:p" "docker://$REG/pause:3.9"
+fi
+
 if ! have bench/threelayer:1; then
-  W=$(mktemp -d /tmp/crishim-bench-images.XXXXXX)
-  trap 'rm -rf "$W"' EXIT
   skopeo copy --quiet --src-tls-verify=false "docker://$REG/library/busybox:1.35" "oci:$W/src:busybox"
   umoci unpack --image "$W/src:busybox" "$W/busybox" >/dev/null
   umoci init --layout "$W/oci"
