@@ -1,4 +1,11 @@
 using CriShim.Config;
+using CriShim.Containers;
+using CriShim.Pods;
+using CriShim.Runtime.Cgroups;
+using CriShim.Runtime.Monitor;
+using CriShim.Runtime.Network;
+using CriShim.Runtime.Runc;
+using CriShim.Images;
 using CriShim.Stores;
 
 namespace CriShim;
@@ -14,5 +21,56 @@ public static class Services
         services.AddSingleton<Events.ContainerEvents>();
         services.AddSingleton(sp => new PodStore(Path.Combine(options.Root, "pods"), sp.GetRequiredService<ILogger<PodStore>>()));
         services.AddSingleton(sp => new ContainerStore(Path.Combine(options.Root, "containers"), sp.GetRequiredService<ILogger<ContainerStore>>()));
+        AddImages(services);
+        AddRuntime(services, options);
+    }
+
+    /// <summary>runc and conmon under the state dir, the pod and container managers, recovery and exit tracking.</summary>
+    static void AddRuntime(IServiceCollection services, CriShimOptions options)
+    {
+        services.AddSingleton(sp => new RuncClient(options.Runc, Path.Combine(options.State, "runc"), sp.GetRequiredService<ILogger<RuncClient>>()));
+        services.AddSingleton(sp =>
+        {
+            var runc = sp.GetRequiredService<RuncClient>();
+            var settings = new MonitorSettings(options.Conmon, runc.Binary, runc.Root, Path.Combine(options.State, "mon"));
+            return new ContainerMonitor(settings, runc, sp.GetRequiredService<ILogger<ContainerMonitor>>());
+        });
+        services.AddSingleton<ExitWatcher>();
+        services.AddSingleton(sp => new NamespacePins(Path.Combine(options.State, "ns"), sp.GetRequiredService<ILogger<NamespacePins>>()));
+        services.AddSingleton(sp => new CniManager(new CniSettings(options.Cni.ConfDir, [options.Cni.BinDir], Path.Combine(options.State, "cni")),
+            sp.GetRequiredService<ILogger<CniManager>>()));
+        services.AddSingleton<InfraRootfs>();
+        services.AddSingleton<ContainerManager>();
+        services.AddSingleton<PodSandboxManager>();
+        services.AddSingleton<ILayerUsers, ContainerLayerUsers>();
+        services.AddSingleton<Supervisor>();
+        services.AddSingleton(_ => CgroupLayout.Detect());
+        services.AddSingleton<CgroupStatsReader>(sp => new CgroupStatsReader(sp.GetRequiredService<CgroupLayout>()));
+        services.AddSingleton(sp => new CgroupUpdater(sp.GetRequiredService<CgroupLayout>(), sp.GetRequiredService<ILogger<CgroupUpdater>>()));
+        services.AddSingleton<NanoCoresTracker>();
+        services.AddSingleton(_ => new FilesystemUsageCache());
+        services.AddSingleton(sp => new NetworkStatsReader(sp.GetRequiredService<ILogger<NetworkStatsReader>>()));
+        services.AddSingleton<Stats.StatsCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<Supervisor>());
+    }
+
+    /// <summary>Image store and puller: ImageStore resolves images (ImageRecord, with LayerDirs) for the container stage.</summary>
+    static void AddImages(IServiceCollection services)
+    {
+        services.AddSingleton(sp => new ImagePaths(sp.GetRequiredService<CriShimOptions>()));
+        services.AddSingleton<PullTimeouts>();
+        services.AddSingleton<RegistryHosts>();
+        services.AddSingleton(sp => new RegistryClient(new HttpClient(new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = true, // blob downloads redirect to storage; the handler drops Authorization on redirect
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+        }) { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<RegistryHosts>(),
+            sp.GetRequiredService<PullTimeouts>(), sp.GetRequiredService<ILogger<RegistryClient>>()));
+        services.AddSingleton<ContentStore>();
+        services.AddSingleton<LayerStore>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton<ImagePuller>();
     }
 }

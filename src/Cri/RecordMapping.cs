@@ -9,7 +9,7 @@ public static class RecordMapping
     public static long UnixNanos(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     public static PodSandboxConfig PodConfig(this PodRecord pod) => PodSandboxConfig.Parser.ParseFrom(pod.Config);
-    public static ContainerConfig ContainerConfig(this ContainerRecord c) => Runtime.V1.ContainerConfig.Parser.ParseFrom(c.Config);
+    public static ContainerConfig ContainerConfig(this ContainerRecord c) => global::Runtime.V1.ContainerConfig.Parser.ParseFrom(c.Config);
 
     public static PodSandboxState CriState(this PodRecord pod) =>
         pod.State == PodState.Ready ? PodSandboxState.SandboxReady : PodSandboxState.SandboxNotready;

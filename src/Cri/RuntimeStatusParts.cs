@@ -1,9 +1,19 @@
+using CriShim.Runtime.Network;
+
 namespace CriShim.Cri;
 
-/// <summary>Parts of Status that later stages fill in (network readiness, streaming URL base...).</summary>
+/// <summary>Parts of Status that depend on the node: network readiness from the CNI configuration.</summary>
 public sealed partial class RuntimeServiceHandler
 {
-    (bool Ready, string Reason) NetworkReadiness() => (false, "CNI networking is not wired yet");
+    (bool Ready, string Reason) NetworkReadiness()
+    {
+        var status = services.GetRequiredService<CniManager>().Status();
+        return (status.Ready, status.Ready ? "" : status.Reason ?? "no CNI network configuration");
+    }
 
-    IEnumerable<(string Key, string Value)> VerboseStatusInfo() => [];
+    IEnumerable<(string Key, string Value)> VerboseStatusInfo()
+    {
+        var status = services.GetRequiredService<CniManager>().Status();
+        yield return ("cni", System.Text.Json.JsonSerializer.Serialize(new { status.Ready, status.Reason, status.NetworkName, status.ConfFile }, JsonOptions.Indented));
+    }
 }

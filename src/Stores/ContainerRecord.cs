@@ -29,9 +29,8 @@ public sealed record ContainerRecord : IRecord
     public string LogPath { get; init; } = "";
     public int Pid { get; init; }
     public string StopSignal { get; init; } = "SIGTERM";
-    public IReadOnlyList<MountRecord> Mounts { get; init; } = [];
+    /// <summary>The image layer directories under the rootfs overlay (kept while the container exists).</summary>
+    public IReadOnlyList<string> LayerDirs { get; init; } = [];
 
     public string ReservedName => $"{Name}_{PodId}_{Attempt}";
 }
-
-public sealed record MountRecord(string ContainerPath, string HostPath, bool ReadOnly, int Propagation);

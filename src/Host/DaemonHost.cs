@@ -1,5 +1,6 @@
 using CriShim.Config;
 using CriShim.Cri;
+using CriShim.Host;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CriShim;
@@ -22,7 +23,11 @@ public static class DaemonHost
 
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2);
+            k.ListenUnixSocket(options.SocketPath, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                l.Use(Http2AuthorityRewriter.Middleware);
+            });
             k.Limits.MaxRequestBodySize = null;
             Metrics.MetricsEndpoint.Listen(k, options);
         });

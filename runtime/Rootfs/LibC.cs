@@ -1,0 +1,38 @@
+using System.Runtime.InteropServices;
+
+namespace CriShim.Runtime.Rootfs;
+
+/// <summary>mount(2), umount2(2) and the new mount API (glibc 2.36+ wrappers), which .NET and Mono.Unix lack.</summary>
+internal static class LibC
+{
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+    public const int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
+    public const int EPERM = 1, ENOENT = 2, EBUSY = 16, EINVAL = 22, ENOSYS = 38;
+    public const uint FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOUNT_ATTR_RDONLY = 1;
+    public const uint FSCONFIG_SET_FLAG = 0, FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6;
+    public const uint MOVE_MOUNT_F_EMPTY_PATH = 4;
+    public const int AT_FDCWD = -100;
+
+    [DllImport("libc", EntryPoint = "mount", SetLastError = true, CharSet = CharSet.Ansi)]
+    public static extern int Mount(string source, string target, string fstype, ulong flags, string? data);
+
+    [DllImport("libc", EntryPoint = "umount2", SetLastError = true, CharSet = CharSet.Ansi)]
+    public static extern int Umount2(string target, int flags);
+
+    [DllImport("libc", EntryPoint = "fsopen", SetLastError = true, CharSet = CharSet.Ansi)]
+    public static extern int FsOpen(string fsName, uint flags);
+
+    [DllImport("libc", EntryPoint = "fsconfig", SetLastError = true, CharSet = CharSet.Ansi)]
+    public static extern int FsConfig(int fd, uint cmd, string? key, string? value, int aux);
+
+    [DllImport("libc", EntryPoint = "fsmount", SetLastError = true)]
+    public static extern int FsMount(int fd, uint flags, uint attrFlags);
+
+    [DllImport("libc", EntryPoint = "move_mount", SetLastError = true, CharSet = CharSet.Ansi)]
+    public static extern int MoveMount(int fromDirFd, string fromPath, int toDirFd, string toPath, uint flags);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static extern int Close(int fd);
+
+    public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+}

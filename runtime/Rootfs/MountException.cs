@@ -1,0 +1,7 @@
+namespace CriShim.Runtime.Rootfs;
+
+/// <summary>A mount or unmount syscall failed; carries the errno.</summary>
+public sealed class MountException(string message, int errno) : IOException(message)
+{
+    public int Errno { get; } = errno;
+}

@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace CriShim.Runtime.Rootfs;
+
+/// <summary>
+/// An overlay rootfs: image layers (lowest first, as the image store lists them), plus an upper and work directory
+/// for the container's writes. Without an upper directory the overlay is read-only.
+/// </summary>
+public sealed record OverlayLayout(IReadOnlyList<string> LowerDirs, string? UpperDir, string? WorkDir, string Target, bool ReadOnly = false);
+
+/// <summary>Mounts and unmounts overlay rootfs with mount(2), or the new mount API when the options are too long.</summary>
+public static class OverlayRootfs
+{
+    /// <summary>mount(2) copies at most one page of option data (including the NUL).</summary>
+    public const int MaxMountDataLength = 4095;
+
+    /// <summary>The overlay options: lowerdir lists the TOP layer first, so the image's order is reversed.</summary>
+    public static string Options(OverlayLayout layout)
+    {
+        Validate(layout);
+        var sb = new StringBuilder("lowerdir=");
+        sb.AppendJoin(':', layout.LowerDirs.Reverse().Select(Escape));
+        if (layout.UpperDir is not null)
+            sb.Append(",upperdir=").Append(Escape(layout.UpperDir)).Append(",workdir=").Append(Escape(layout.WorkDir!));
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Mounts the overlay at <see cref="OverlayLayout.Target"/> (creating target, upper and work directories).
+    /// Options longer than a page (many or deep layers) are passed one layer at a time with fsconfig "lowerdir+"
+    /// (kernel 6.8+), which has no total length limit and needs neither chdir nor symlinks.
+    /// </summary>
+    public static void Mount(OverlayLayout layout)
+    {
+        var options = Options(layout);
+        Directory.CreateDirectory(layout.Target);
+        if (layout.UpperDir is not null)
+        {
+            Directory.CreateDirectory(layout.UpperDir);
+            Directory.CreateDirectory(layout.WorkDir!);
+        }
+        var readOnly = layout.ReadOnly || layout.UpperDir is null;
+        if (options.Length <= MaxMountDataLength)
+        {
+            if (LibC.Mount("overlay", layout.Target, "overlay", readOnly ? LibC.MS_RDONLY : 0, options) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new MountException($"overlay mount at {layout.Target} failed: {LibC.Describe(errno)}", errno);
+            }
+            return;
+        }
+        MountWithFsConfig(layout, readOnly);
+    }
+
+    public static bool Unmount(string target) => Unmounter.Unmount(target);
+
+    private static void MountWithFsConfig(OverlayLayout layout, bool readOnly)
+    {
+        var fs = LibC.FsOpen("overlay", LibC.FSOPEN_CLOEXEC);
+        if (fs < 0) Fail("fsopen(overlay)", layout.Target);
+        try
+        {
+            foreach (var lower in layout.LowerDirs.Reverse())
+                if (LibC.FsConfig(fs, LibC.FSCONFIG_SET_STRING, "lowerdir+", lower, 0) != 0)
+                    Fail($"fsconfig lowerdir+ {lower} (needs kernel 6.8+ for more layers than fit in one page)", layout.Target);
+            if (layout.UpperDir is not null)
+            {
+                if (LibC.FsConfig(fs, LibC.FSCONFIG_SET_STRING, "upperdir", layout.UpperDir, 0) != 0) Fail("fsconfig upperdir", layout.Target);
+                if (LibC.FsConfig(fs, LibC.FSCONFIG_SET_STRING, "workdir", layout.WorkDir, 0) != 0) Fail("fsconfig workdir", layout.Target);
+            }
+            if (LibC.FsConfig(fs, LibC.FSCONFIG_CMD_CREATE, null, null, 0) != 0) Fail("fsconfig create", layout.Target);
+            var mnt = LibC.FsMount(fs, LibC.FSMOUNT_CLOEXEC, readOnly ? LibC.MOUNT_ATTR_RDONLY : 0);
+            if (mnt < 0) Fail("fsmount", layout.Target);
+            try
+            {
+                if (LibC.MoveMount(mnt, "", LibC.AT_FDCWD, layout.Target, LibC.MOVE_MOUNT_F_EMPTY_PATH) != 0) Fail("move_mount", layout.Target);
+            }
+            finally { LibC.Close(mnt); }
+        }
+        finally { LibC.Close(fs); }
+    }
+
+    private static void Fail(string step, string target)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        throw new MountException($"overlay mount at {target} failed in {step}: {LibC.Describe(errno)}", errno);
+    }
+
+    private static void Validate(OverlayLayout layout)
+    {
+        if (layout.LowerDirs.Count == 0) throw new ArgumentException("an overlay needs at least one lower directory");
+        if ((layout.UpperDir is null) != (layout.WorkDir is null)) throw new ArgumentException("upper and work directories go together");
+        foreach (var dir in layout.LowerDirs.Append(layout.Target).Concat(layout.UpperDir is null ? [] : [layout.UpperDir, layout.WorkDir!]))
+            if (!Path.IsPathRooted(dir)) throw new ArgumentException($"overlay path \"{dir}\" must be absolute");
+    }
+
+    // overlayfs splits lowerdir on ':' and options on ','; a backslash escapes either.
+    private static string Escape(string path) =>
+        path.Replace("\\", "\\\\").Replace(":", "\\:").Replace(",", "\\,");
+}

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+
+namespace CriShim.Runtime.Rootfs;
+
+/// <summary>Idempotent unmounting with a lazy-detach fallback.</summary>
+public static class Unmounter
+{
+    /// <summary>
+    /// Unmounts <paramref name="target"/>. Not mounted or missing (EINVAL/ENOENT) counts as done; a busy mount
+    /// (EBUSY) is lazily detached so it goes away once the last user leaves. Returns whether something was unmounted.
+    /// </summary>
+    public static bool Unmount(string target)
+    {
+        if (LibC.Umount2(target, LibC.UMOUNT_NOFOLLOW) == 0) return true;
+        var errno = Marshal.GetLastPInvokeError();
+        switch (errno)
+        {
+            case LibC.EINVAL or LibC.ENOENT:
+                return false;
+            case LibC.EBUSY:
+                if (LibC.Umount2(target, LibC.MNT_DETACH | LibC.UMOUNT_NOFOLLOW) == 0) return true;
+                errno = Marshal.GetLastPInvokeError();
+                if (errno is LibC.EINVAL or LibC.ENOENT) return false;
+                throw new MountException($"lazy unmount of {target} failed: {LibC.Describe(errno)}", errno);
+            default:
+                throw new MountException($"unmount of {target} failed: {LibC.Describe(errno)}", errno);
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a mount point (listed in /proc/self/mountinfo).</summary>
+    public static bool IsMountPoint(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd('/');
+        if (full.Length == 0) full = "/";
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
+        }
+        return false;
+    }
+
+    // mountinfo escapes space, tab, newline and backslash as \ooo octal.
+    private static string Unescape(string field)
+    {
+        if (!field.Contains('\\')) return field;
+        var sb = new System.Text.StringBuilder();
+        for (var i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '\\' && i + 3 < field.Length)
+            {
+                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else sb.Append(field[i]);
+        }
+        return sb.ToString();
+    }
+}

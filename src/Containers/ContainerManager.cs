@@ -1,0 +1,200 @@
+using CriShim.Config;
+using CriShim.Cri;
+using CriShim.Cri.Specs;
+using CriShim.Events;
+using CriShim.Images;
+using CriShim.Runtime.Monitor;
+using CriShim.Runtime.Runc;
+using CriShim.Runtime.Oci;
+using CriShim.Runtime.Pod;
+using CriShim.Runtime.Rootfs;
+using CriShim.Stores;
+using Runtime.V1;
+using NamespaceMode = Runtime.V1.NamespaceMode;
+
+namespace CriShim.Containers;
+
+/// <summary>
+/// Container lifecycle over the OCI layer: overlay rootfs over the image layers, config.json from the CRI
+/// config, `runc create` under a conmon monitor (so the container outlives the daemon), start, stop, remove.
+/// </summary>
+public sealed class ContainerManager(
+    CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
+    ContainerMonitor monitor, ContainerEvents events, ILogger<ContainerManager> log)
+{
+    string BundleDir(string id) => Path.Combine(options.State, "containers", id);
+    string WritableDir(string id) => Path.Combine(options.Root, "rw", id);
+
+    public async Task<ContainerRecord> CreateAsync(PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, CancellationToken ct)
+    {
+        var meta = config.Metadata ?? throw CriException.Invalid("container config has no metadata");
+        if (string.IsNullOrEmpty(meta.Name)) throw CriException.Invalid("container metadata.name must not be empty");
+        var imageName = config.Image?.Image;
+        if (string.IsNullOrEmpty(imageName)) throw CriException.Invalid("container config has no image");
+        if (pod.State != PodState.Ready) throw CriException.Precondition($"pod sandbox \"{pod.Id}\" is not ready");
+        var image = images.Resolve(imageName) ?? throw CriException.NotFound($"image \"{imageName}\" not found; pull it first");
+        var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
+
+        var id = Ids.New();
+        var record = new ContainerRecord
+        {
+            Id = id, PodId = pod.Id, Name = meta.Name, Attempt = meta.Attempt,
+            Config = Google.Protobuf.MessageExtensions.ToByteArray(config),
+            ImageRef = imageName, ImageId = image.Id, ImageRepoDigest = image.RepoDigests.FirstOrDefault() ?? "",
+            CreatedAt = DateTimeOffset.UtcNow, BundleDir = BundleDir(id), RootfsDir = Path.Combine(BundleDir(id), "rootfs"),
+            LogPath = logPath ?? "", StopSignal = string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal,
+            LayerDirs = image.LayerDirs,
+        };
+        if (containers.Names.Reserve(record.ReservedName, id) is { } holder)
+            throw CriException.Exists($"container name \"{record.ReservedName}\" is reserved for \"{holder}\"");
+        try
+        {
+            await containers.SaveAsync(record, CancellationToken.None);
+            var pid = await SetUpAsync(record, pod, config, podConfig, image, ct);
+            record = record with { Pid = pid, Complete = true };
+            await containers.SaveAsync(record, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "container {ContainerId} failed to create; cleaning up", id);
+            await TearDownAsync(record);
+            await containers.DeleteAsync(id);
+            containers.Names.Release(record.ReservedName, id);
+            throw e switch
+            {
+                SpecException or ArgumentException => CriException.Invalid(e.Message),
+                ContainerCreateException c => new CriException(Grpc.Core.StatusCode.Unknown, $"runc create failed: {c.RuntimeMessage}"),
+                _ => e,
+            };
+        }
+        events.Publish(id, pod.Id, ContainerEventType.ContainerCreatedEvent);
+        log.LogInformation("container {ContainerId} ({Name}) created in pod {PodId}", id, meta.Name, pod.Id);
+        return record;
+    }
+
+    /// <summary>The CRI log path joined to the pod's log directory; refuses paths that escape it.</summary>
+    static string? LogPath(string podLogDir, string containerLogPath)
+    {
+        if (string.IsNullOrEmpty(containerLogPath)) return null;
+        if (string.IsNullOrEmpty(podLogDir))
+            return Path.IsPathRooted(containerLogPath) ? containerLogPath : throw CriException.Invalid($"log path \"{containerLogPath}\" is relative but the pod has no log directory");
+        var dir = Path.GetFullPath(podLogDir);
+        var full = Path.GetFullPath(Path.Combine(dir, containerLogPath));
+        if (!full.StartsWith(dir.TrimEnd('/') + "/", StringComparison.Ordinal))
+            throw CriException.Invalid($"log path \"{containerLogPath}\" escapes the pod log directory \"{podLogDir}\"");
+        return full;
+    }
+
+    async Task<int> SetUpAsync(ContainerRecord record, PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, ImageRecord image, CancellationToken ct)
+    {
+        var rw = WritableDir(record.Id);
+        Directory.CreateDirectory(Path.Combine(rw, "upper"));
+        Directory.CreateDirectory(Path.Combine(rw, "work"));
+        Directory.CreateDirectory(record.RootfsDir);
+        OverlayRootfs.Mount(new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir));
+
+        var podFiles = new PodFilePaths(
+            Path.Combine(pod.PodDir, PodFiles.HostnameFile), Path.Combine(pod.PodDir, PodFiles.HostsFile),
+            Path.Combine(pod.PodDir, PodFiles.ResolvConfFile),
+            pod.IpcNsPath is null ? "/dev/shm" : Path.Combine(pod.PodDir, PodFiles.ShmDir));
+        var input = ContainerSpecMapper.Map(config, podConfig, ImageDefaultsOf(image), new ContainerSpecContext
+        {
+            ContainerId = record.Id, SandboxId = pod.Id, RootfsPath = record.RootfsDir, ImageName = image.RepoTags.FirstOrDefault() ?? record.ImageRef,
+            PodFiles = podFiles,
+            Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath, await PodPidNamespaceAsync(pod, ct)),
+            TargetPidNamespacePath = await TargetPidNamespaceAsync(config, ct),
+            CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
+        });
+        var spec = new ContainerSpecGenerator().Generate(input);
+        await BundleWriter.WriteAsync(record.BundleDir, spec, ct);
+        if (!string.IsNullOrEmpty(record.LogPath)) Directory.CreateDirectory(Path.GetDirectoryName(record.LogPath)!);
+        var logPath = string.IsNullOrEmpty(record.LogPath) ? Path.Combine(record.BundleDir, "container.log") : record.LogPath;
+        return await monitor.CreateAsync(new ContainerLaunchSpec(record.Id, record.Name, record.BundleDir, logPath)
+        {
+            Terminal = config.Tty, Stdin = config.Stdin, StdinOnce = config.StdinOnce,
+        }, ct);
+    }
+
+    static ImageDefaults ImageDefaultsOf(ImageRecord image) => new()
+    {
+        Entrypoint = image.Config.Entrypoint, Cmd = image.Config.Cmd, Env = image.Config.Env,
+        WorkingDir = image.Config.WorkingDir, User = image.Config.User, StopSignal = image.Config.StopSignal,
+    };
+
+    async Task<string?> PodPidNamespaceAsync(PodRecord pod, CancellationToken ct)
+    {
+        if (pod.InfraContainerId is not { } infra) return null;
+        var state = await monitor.Runc.StateAsync(infra, ct);
+        return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw CriException.Precondition($"pod sandbox \"{pod.Id}\" infra process is not running");
+    }
+
+    async Task<string?> TargetPidNamespaceAsync(ContainerConfig config, CancellationToken ct)
+    {
+        var target = config.Linux?.SecurityContext?.NamespaceOptions?.TargetId;
+        if (config.Linux?.SecurityContext?.NamespaceOptions?.Pid != NamespaceMode.Target || string.IsNullOrEmpty(target)) return null;
+        var c = containers.Find(target) ?? throw CriException.NotFound($"target container \"{target}\" not found");
+        var state = await monitor.Runc.StateAsync(c.Id, ct);
+        return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw CriException.Precondition($"target container \"{target}\" is not running");
+    }
+
+    public async Task StartAsync(ContainerRecord c, CancellationToken ct)
+    {
+        if (c.State != ContainerRunState.Created)
+            throw CriException.Precondition($"container \"{c.Id}\" is {c.State.ToString().ToLowerInvariant()}, not created");
+        try { await monitor.StartAsync(c.Id, ct); }
+        catch (Exception e)
+        {
+            var failed = await containers.UpdateAsync(c.Id, r => r with
+            {
+                State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 128, Reason = "StartError", Message = e.Message,
+            });
+            throw new CriException(Grpc.Core.StatusCode.Unknown, $"failed to start container \"{c.Id}\": {e.Message}", e);
+        }
+        await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Created
+            ? r with { State = ContainerRunState.Running, StartedAt = DateTimeOffset.UtcNow } : r with { StartedAt = r.StartedAt ?? DateTimeOffset.UtcNow });
+        events.Publish(c.Id, c.PodId, ContainerEventType.ContainerStartedEvent);
+        // A very short-lived process may have exited before the record said Running.
+        if (monitor.ReadExit(c.Id) is { } exit) await RecordExitAsync(exit);
+    }
+
+    public async Task StopAsync(ContainerRecord c, TimeSpan grace, CancellationToken ct)
+    {
+        if (c.State is ContainerRunState.Exited) return;
+        var exit = await monitor.StopAsync(c.Id, grace, Signals.Parse(c.StopSignal) ?? Signals.SIGTERM, ct);
+        if (exit is not null) await RecordExitAsync(exit);
+        else await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Exited ? r
+            : r with { State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 0, Reason = "Completed" });
+    }
+
+    /// <summary>Records an exit seen by the monitor (idempotent) and tells event subscribers.</summary>
+    public async Task RecordExitAsync(ContainerExit exit)
+    {
+        var before = containers.Get(exit.Id);
+        if (before is null || before.State == ContainerRunState.Exited) return;
+        var reason = exit.OomKilled ? "OOMKilled" : exit.ExitCode == 0 ? "Completed" : "Error";
+        await containers.UpdateAsync(exit.Id, r => r.State == ContainerRunState.Exited ? r
+            : r with { State = ContainerRunState.Exited, ExitCode = exit.ExitCode, FinishedAt = exit.FinishedAt, Reason = reason, StartedAt = r.StartedAt ?? exit.FinishedAt });
+        events.Publish(exit.Id, before.PodId, ContainerEventType.ContainerStoppedEvent);
+        log.LogInformation("container {ContainerId} exited with {ExitCode} ({Reason})", exit.Id, exit.ExitCode, reason);
+    }
+
+    public async Task RemoveAsync(ContainerRecord c, CancellationToken ct)
+    {
+        if (c.State is ContainerRunState.Running or ContainerRunState.Created or ContainerRunState.Unknown)
+            await monitor.StopAsync(c.Id, TimeSpan.Zero, ct: ct);
+        await TearDownAsync(c);
+        await containers.DeleteAsync(c.Id);
+        containers.Names.Release(c.ReservedName, c.Id);
+        events.Publish(c.Id, c.PodId, ContainerEventType.ContainerDeletedEvent);
+        log.LogInformation("container {ContainerId} removed", c.Id);
+    }
+
+    /// <summary>Releases the runc container, monitor files, rootfs mount, bundle and writable layer. Idempotent.</summary>
+    public async Task TearDownAsync(ContainerRecord c)
+    {
+        await monitor.DeleteAsync(c.Id, CancellationToken.None);
+        OverlayRootfs.Unmount(c.RootfsDir);
+        if (Directory.Exists(c.BundleDir)) Directory.Delete(c.BundleDir, recursive: true);
+        if (Directory.Exists(WritableDir(c.Id))) Directory.Delete(WritableDir(c.Id), recursive: true);
+    }
+}

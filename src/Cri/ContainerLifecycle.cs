@@ -1,0 +1,60 @@
+using CriShim.Containers;
+using Grpc.Core;
+using Runtime.V1;
+
+namespace CriShim.Cri;
+
+/// <summary>CreateContainer, StartContainer, StopContainer, RemoveContainer, ExecSync.</summary>
+public sealed partial class RuntimeServiceHandler
+{
+    ContainerManager ContainerManager => services.GetRequiredService<ContainerManager>();
+
+    public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
+    {
+        var config = request.Config ?? throw CriException.Invalid("CreateContainer needs a config");
+        var pod = RequirePod(request.PodSandboxId);
+        var podConfig = request.SandboxConfig ?? pod.PodConfig();
+        var container = await ContainerManager.CreateAsync(pod, config, podConfig, context.CancellationToken);
+        return new CreateContainerResponse { ContainerId = container.Id };
+    }
+
+    public override async Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context)
+    {
+        await ContainerManager.StartAsync(RequireContainer(request.ContainerId), context.CancellationToken);
+        return new StartContainerResponse();
+    }
+
+    public override async Task<StopContainerResponse> StopContainer(StopContainerRequest request, ServerCallContext context)
+    {
+        var grace = TimeSpan.FromSeconds(Math.Max(0, request.Timeout));
+        await ContainerManager.StopAsync(RequireContainer(request.ContainerId), grace, context.CancellationToken);
+        return new StopContainerResponse();
+    }
+
+    public override async Task<RemoveContainerResponse> RemoveContainer(RemoveContainerRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrEmpty(request.ContainerId)) throw CriException.Invalid("container ID must not be empty");
+        if (Containers.Find(request.ContainerId) is { } c) await ContainerManager.RemoveAsync(c, context.CancellationToken);
+        return new RemoveContainerResponse();
+    }
+
+    public override async Task<ExecSyncResponse> ExecSync(ExecSyncRequest request, ServerCallContext context)
+    {
+        var c = RequireContainer(request.ContainerId);
+        if (request.Cmd.Count == 0) throw CriException.Invalid("ExecSync needs a command");
+        if (c.State != Stores.ContainerRunState.Running) throw CriException.Precondition($"container \"{c.Id}\" is not running");
+        var timeout = request.Timeout > 0 ? TimeSpan.FromSeconds(request.Timeout) : Timeout.InfiniteTimeSpan;
+        var monitor = services.GetRequiredService<Runtime.Monitor.ContainerMonitor>();
+        Runtime.Monitor.ExecSyncResult result;
+        try { result = await monitor.ExecSyncAsync(c.Id, [.. request.Cmd], timeout, context.CancellationToken); }
+        catch (Runtime.Monitor.ContainerExecException e) { throw new CriException(StatusCode.Unknown, e.Message); }
+        if (result.TimedOut)
+            throw new CriException(StatusCode.DeadlineExceeded, $"command {string.Join(' ', request.Cmd)} timed out after {request.Timeout}s");
+        return new ExecSyncResponse
+        {
+            ExitCode = result.ExitCode,
+            Stdout = Google.Protobuf.ByteString.CopyFrom(result.Stdout),
+            Stderr = Google.Protobuf.ByteString.CopyFrom(result.Stderr),
+        };
+    }
+}

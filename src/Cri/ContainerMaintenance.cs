@@ -1,0 +1,61 @@
+using CriShim.Pods;
+using CriShim.Runtime.Cgroups;
+using CriShim.Stores;
+using Google.Protobuf;
+using Grpc.Core;
+using Runtime.V1;
+
+namespace CriShim.Cri;
+
+/// <summary>UpdateContainerResources, UpdatePodSandboxResources and ReopenContainerLog.</summary>
+public sealed partial class RuntimeServiceHandler
+{
+    public override async Task<UpdateContainerResourcesResponse> UpdateContainerResources(UpdateContainerResourcesRequest request, ServerCallContext context)
+    {
+        var c = RequireContainer(request.ContainerId);
+        if (c.State is ContainerRunState.Exited) throw CriException.Precondition($"container \"{c.Id}\" has exited");
+        var resources = request.Linux ?? throw CriException.Invalid("UpdateContainerResources needs linux resources");
+        var pod = Pods.Get(c.PodId) ?? throw CriException.NotFound($"pod sandbox \"{c.PodId}\" not found");
+        var result = services.GetRequiredService<CgroupUpdater>().Apply(PodSandboxManager.CgroupsPath(pod, c.Id), CgroupResourcesOf(resources));
+        log.LogInformation("container {ContainerId} resources updated: {Applied}; skipped: {Skipped}", c.Id, result.Applied, result.Skipped);
+        // Recorded in the stored config so ContainerStatus reports the resources now in force.
+        await Containers.UpdateAsync(c.Id, r =>
+        {
+            var config = r.ContainerConfig();
+            config.Linux ??= new LinuxContainerConfig();
+            config.Linux.Resources = resources;
+            return r with { Config = config.ToByteArray() };
+        }, context.CancellationToken);
+        return new UpdateContainerResourcesResponse();
+    }
+
+    public override Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
+    {
+        var pod = RequirePod(request.PodSandboxId);
+        // kubelet owns the pod-level cgroup under the cgroupfs driver; apply the overhead/limits to it when we know it.
+        if (!string.IsNullOrEmpty(pod.CgroupParent) && request.Resources is { } resources)
+            services.GetRequiredService<CgroupUpdater>().Apply(pod.CgroupParent, CgroupResourcesOf(resources));
+        return Task.FromResult(new UpdatePodSandboxResourcesResponse());
+    }
+
+    static CgroupResources CgroupResourcesOf(LinuxContainerResources r) => new()
+    {
+        CpuShares = r.CpuShares > 0 ? (ulong)r.CpuShares : null,
+        CpuQuota = r.CpuQuota != 0 ? r.CpuQuota : null,
+        CpuPeriod = r.CpuPeriod > 0 ? (ulong)r.CpuPeriod : null,
+        CpusetCpus = string.IsNullOrEmpty(r.CpusetCpus) ? null : r.CpusetCpus,
+        CpusetMems = string.IsNullOrEmpty(r.CpusetMems) ? null : r.CpusetMems,
+        MemoryLimitBytes = r.MemoryLimitInBytes > 0 ? r.MemoryLimitInBytes : null,
+        MemorySwapLimitBytes = r.MemorySwapLimitInBytes > 0 ? r.MemorySwapLimitInBytes : null,
+        HugepageLimits = r.HugepageLimits.Count > 0 ? r.HugepageLimits.ToDictionary(h => h.PageSize, h => h.Limit) : null,
+        Unified = r.Unified.Count > 0 ? new Dictionary<string, string>(r.Unified) : null,
+    };
+
+    public override async Task<ReopenContainerLogResponse> ReopenContainerLog(ReopenContainerLogRequest request, ServerCallContext context)
+    {
+        var c = RequireContainer(request.ContainerId);
+        if (c.State != ContainerRunState.Running) throw CriException.Precondition($"container \"{c.Id}\" is not running");
+        await services.GetRequiredService<Runtime.Monitor.ContainerMonitor>().ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
+        return new ReopenContainerLogResponse();
+    }
+}

@@ -1,0 +1,233 @@
+using CriShim.Runtime.Oci;
+using Runtime.V1;
+using CriMount = Runtime.V1.Mount;
+using CriNamespaceMode = Runtime.V1.NamespaceMode;
+using CriPropagation = Runtime.V1.MountPropagation;
+using OciNamespaceMode = CriShim.Runtime.Oci.NamespaceMode;
+using OciPropagation = CriShim.Runtime.Oci.MountPropagation;
+
+namespace CriShim.Cri.Specs;
+
+/// <summary>
+/// Maps CRI protobuf requests (plus image defaults and the daemon's own decisions) to the plain spec inputs of the
+/// OCI layer. Throws <see cref="SpecException"/> (an ArgumentException) for requests that cannot be honoured.
+/// </summary>
+public static class ContainerSpecMapper
+{
+    public static ContainerSpecInput Map(ContainerConfig config, PodSandboxConfig sandbox, ImageDefaults image, ContainerSpecContext context)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(sandbox);
+        if (config.Metadata is null || string.IsNullOrEmpty(config.Metadata.Name))
+            throw new SpecException("container config has no metadata (metadata.name is required)");
+        if (sandbox.Metadata is null || string.IsNullOrEmpty(sandbox.Metadata.Name))
+            throw new SpecException("sandbox config has no metadata (metadata.name is required)");
+
+        var sc = config.Linux?.SecurityContext ?? new LinuxContainerSecurityContext();
+        var podSc = sandbox.Linux?.SecurityContext ?? new LinuxSandboxSecurityContext();
+        if (sc.Privileged && !podSc.Privileged)
+            throw new SpecException("privileged containers need a privileged sandbox (linux.security_context.privileged on the pod)");
+
+        var nsOptions = sc.NamespaceOptions ?? podSc.NamespaceOptions ?? new NamespaceOption();
+        var namespaces = Namespaces(nsOptions, context.Namespaces, context.TargetPidNamespacePath);
+        var hostNetwork = namespaces.Network.Mode == OciNamespaceMode.Host;
+
+        return new ContainerSpecInput
+        {
+            ContainerId = context.ContainerId,
+            ContainerName = config.Metadata.Name,
+            SandboxId = context.SandboxId,
+            SandboxName = sandbox.Metadata.Name,
+            SandboxNamespace = sandbox.Metadata.Namespace,
+            SandboxUid = sandbox.Metadata.Uid,
+            ImageName = context.ImageName ?? ImageName(config.Image),
+            RootfsPath = context.RootfsPath,
+            Image = image,
+            Command = [.. config.Command],
+            Args = [.. config.Args],
+            WorkingDir = string.IsNullOrEmpty(config.WorkingDir) ? null : config.WorkingDir,
+            Env = [.. config.Envs.Select(e => KeyValuePair.Create(e.Key, e.Value.ToStringUtf8()))],
+            Tty = config.Tty,
+            Stdin = config.Stdin,
+            Hostname = hostNetwork ? null : NullIfEmpty(sandbox.Hostname),
+            Mounts = [.. config.Mounts.Select(MapMount)],
+            Devices = [.. config.Devices.Select(d => new DeviceInput(d.ContainerPath, d.HostPath, d.Permissions))],
+            PodFiles = context.PodFiles,
+            Namespaces = namespaces,
+            Security = Security(sc),
+            Resources = Resources(config.Linux?.Resources),
+            Sysctls = PodSysctls(sandbox, namespaces),
+            CgroupsPath = context.CgroupsPath,
+        };
+    }
+
+    /// <summary>The infra process of a pod: it creates the pod's PID namespace unless the pod uses the host's.</summary>
+    public static SandboxSpecInput MapSandbox(PodSandboxConfig sandbox, SandboxSpecContext context)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        if (sandbox.Metadata is null || string.IsNullOrEmpty(sandbox.Metadata.Name))
+            throw new SpecException("sandbox config has no metadata (metadata.name is required)");
+        var podSc = sandbox.Linux?.SecurityContext ?? new LinuxSandboxSecurityContext();
+        var ns = podSc.NamespaceOptions ?? new NamespaceOption();
+        var namespaces = Namespaces(ns, context.Namespaces with { Pid = null }, null) with
+        {
+            Pid = ns.Pid == CriNamespaceMode.Node ? NamespaceRef.Host : NamespaceRef.New,
+        };
+        return new SandboxSpecInput
+        {
+            SandboxId = context.SandboxId,
+            SandboxName = sandbox.Metadata.Name,
+            SandboxNamespace = sandbox.Metadata.Namespace,
+            SandboxUid = sandbox.Metadata.Uid,
+            LogDirectory = NullIfEmpty(sandbox.LogDirectory),
+            RootfsPath = context.RootfsPath,
+            Args = context.Args,
+            Hostname = namespaces.Uts.Mode == OciNamespaceMode.Host ? null : NullIfEmpty(sandbox.Hostname),
+            Namespaces = namespaces,
+            CgroupsPath = context.CgroupsPath,
+            Sysctls = PodSysctls(sandbox, namespaces),
+            Privileged = podSc.Privileged,
+            RunAsUser = podSc.RunAsUser?.Value,
+            RunAsGroup = podSc.RunAsGroup?.Value,
+#pragma warning disable CS0612 // deprecated but still sent by older clients
+            Seccomp = Seccomp(podSc.Seccomp, podSc.SeccompProfilePath),
+#pragma warning restore CS0612
+            PodFiles = context.PodFiles,
+        };
+    }
+
+    /// <summary>
+    /// NODE = host namespace; POD = the pinned pod namespace (a fresh one if none is pinned). UTS follows the network.
+    /// PID: CONTAINER = new, POD = the pod's, TARGET = the target container's.
+    /// </summary>
+    public static NamespacesInput Namespaces(NamespaceOption options, PodNamespacePaths paths, string? targetPidPath)
+    {
+        static NamespaceRef Shared(CriNamespaceMode mode, string? path) =>
+            mode == CriNamespaceMode.Node ? NamespaceRef.Host : path is { Length: > 0 } ? NamespaceRef.Join(path) : NamespaceRef.New;
+
+        var pid = options.Pid switch
+        {
+            CriNamespaceMode.Node => NamespaceRef.Host,
+            CriNamespaceMode.Pod => paths.Pid is { Length: > 0 } p ? NamespaceRef.Join(p) : NamespaceRef.New,
+            CriNamespaceMode.Target => targetPidPath is { Length: > 0 } t ? NamespaceRef.Join(t)
+                : throw new SpecException($"pid namespace target \"{options.TargetId}\" is not running"),
+            _ => NamespaceRef.New,
+        };
+        return new NamespacesInput
+        {
+            Network = Shared(options.Network, paths.Network),
+            Ipc = Shared(options.Ipc, paths.Ipc),
+            Uts = Shared(options.Network, paths.Uts),
+            Pid = pid,
+        };
+    }
+
+    public static MountInput MapMount(CriMount mount)
+    {
+        if (mount.Image is { } image && !string.IsNullOrEmpty(image.Image) && string.IsNullOrEmpty(mount.HostPath))
+            throw new SpecException($"image volume mounts ({mount.ContainerPath}) are not supported");
+        if (mount.UidMappings.Count > 0 || mount.GidMappings.Count > 0)
+            throw new SpecException($"id-mapped mounts ({mount.ContainerPath}) are not supported");
+        var propagation = mount.Propagation switch
+        {
+            CriPropagation.PropagationBidirectional => OciPropagation.Bidirectional,
+            CriPropagation.PropagationHostToContainer => OciPropagation.HostToContainer,
+            _ => OciPropagation.Private,
+        };
+        return new MountInput(mount.ContainerPath, mount.HostPath, mount.Readonly || mount.RecursiveReadOnly, propagation);
+    }
+
+    public static SecurityInput Security(LinuxContainerSecurityContext sc) => new()
+    {
+        Privileged = sc.Privileged,
+        AddCapabilities = [.. sc.Capabilities?.AddCapabilities ?? []],
+        DropCapabilities = [.. sc.Capabilities?.DropCapabilities ?? []],
+        AddAmbientCapabilities = [.. sc.Capabilities?.AddAmbientCapabilities ?? []],
+        RunAsUser = sc.RunAsUser?.Value,
+        RunAsGroup = sc.RunAsGroup?.Value,
+        RunAsUsername = NullIfEmpty(sc.RunAsUsername),
+        SupplementalGroups = [.. sc.SupplementalGroups],
+        ReadonlyRootfs = sc.ReadonlyRootfs,
+        NoNewPrivileges = sc.NoNewPrivs,
+        MaskedPaths = sc.MaskedPaths.Count > 0 ? [.. sc.MaskedPaths] : null,
+        ReadonlyPaths = sc.ReadonlyPaths.Count > 0 ? [.. sc.ReadonlyPaths] : null,
+#pragma warning disable CS0612 // the deprecated fields are still sent by older kubelets and crictl
+        Seccomp = Seccomp(sc.Seccomp, sc.SeccompProfilePath),
+        ApparmorProfile = Apparmor(sc.Apparmor, sc.ApparmorProfile),
+#pragma warning restore CS0612
+    };
+
+    /// <summary>
+    /// The seccomp field wins over the deprecated path. With neither, RuntimeDefault (as CRI-O does), so a bare
+    /// request is still filtered; kubelet always sends the field explicitly.
+    /// </summary>
+    public static SeccompInput Seccomp(SecurityProfile? profile, string? deprecatedPath)
+    {
+        if (profile is not null)
+        {
+            return profile.ProfileType switch
+            {
+                SecurityProfile.Types.ProfileType.Unconfined => SeccompInput.Unconfined,
+                SecurityProfile.Types.ProfileType.Localhost => new SeccompInput(SeccompKind.Localhost, LocalhostPath(profile.LocalhostRef)),
+                _ => SeccompInput.RuntimeDefault,
+            };
+        }
+        return deprecatedPath switch
+        {
+            null or "" or "runtime/default" or "docker/default" => SeccompInput.RuntimeDefault,
+            "unconfined" => SeccompInput.Unconfined,
+            _ when deprecatedPath.StartsWith("localhost/", StringComparison.Ordinal) =>
+                new SeccompInput(SeccompKind.Localhost, LocalhostPath(deprecatedPath["localhost/".Length..])),
+            _ => throw new SpecException($"unknown seccomp profile \"{deprecatedPath}\""),
+        };
+    }
+
+    private static string LocalhostPath(string reference)
+    {
+        if (string.IsNullOrEmpty(reference)) throw new SpecException("seccomp Localhost profile needs localhost_ref");
+        return reference.StartsWith('/') ? reference : throw new SpecException($"seccomp localhost_ref \"{reference}\" must be an absolute path");
+    }
+
+    /// <summary>Only an explicit Localhost AppArmor profile is applied; the daemon loads no profile of its own.</summary>
+    public static string? Apparmor(SecurityProfile? profile, string? deprecated)
+    {
+        if (profile is not null)
+            return profile.ProfileType == SecurityProfile.Types.ProfileType.Localhost ? NullIfEmpty(profile.LocalhostRef) : null;
+        return deprecated is { } d && d.StartsWith("localhost/", StringComparison.Ordinal) ? NullIfEmpty(d["localhost/".Length..]) : null;
+    }
+
+    public static ResourcesInput Resources(LinuxContainerResources? r) => r is null ? new ResourcesInput() : new ResourcesInput
+    {
+        CpuPeriod = r.CpuPeriod,
+        CpuQuota = r.CpuQuota,
+        CpuShares = r.CpuShares,
+        MemoryLimitBytes = r.MemoryLimitInBytes,
+        MemorySwapLimitBytes = r.MemorySwapLimitInBytes,
+        OomScoreAdj = r.OomScoreAdj,
+        CpusetCpus = NullIfEmpty(r.CpusetCpus),
+        CpusetMems = NullIfEmpty(r.CpusetMems),
+        Hugepages = [.. r.HugepageLimits.Select(h => new HugepageInput(h.PageSize, h.Limit))],
+    };
+
+    /// <summary>Pod sysctls, minus those that would change the host's namespaces (net.* with host network, IPC ones with host IPC).</summary>
+    public static IReadOnlyDictionary<string, string> PodSysctls(PodSandboxConfig sandbox, NamespacesInput namespaces)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in sandbox.Linux?.Sysctls ?? [])
+        {
+            if (namespaces.Network.Mode == OciNamespaceMode.Host && key.StartsWith("net.", StringComparison.Ordinal)) continue;
+            if (namespaces.Ipc.Mode == OciNamespaceMode.Host && IsIpcSysctl(key)) continue;
+            result[key] = value;
+        }
+        return result;
+    }
+
+    private static bool IsIpcSysctl(string key) =>
+        key is "kernel.shmmax" or "kernel.shmall" or "kernel.shmmni" or "kernel.shm_rmid_forced" or "kernel.msgmax"
+            or "kernel.msgmnb" or "kernel.msgmni" or "kernel.sem" || key.StartsWith("fs.mqueue.", StringComparison.Ordinal);
+
+    private static string ImageName(ImageSpec? image) =>
+        NullIfEmpty(image?.UserSpecifiedImage) ?? image?.Image ?? "";
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,70 @@
+using CriShim.Stats;
+using CriShim.Stores;
+using Grpc.Core;
+using Runtime.V1;
+
+namespace CriShim.Cri;
+
+/// <summary>ContainerStats, PodSandboxStats and their List/Stream variants.</summary>
+public sealed partial class RuntimeServiceHandler
+{
+    StatsCollector StatsCollector => services.GetRequiredService<StatsCollector>();
+
+    public override async Task<ContainerStatsResponse> ContainerStats(ContainerStatsRequest request, ServerCallContext context)
+    {
+        var c = RequireContainer(request.ContainerId);
+        return new ContainerStatsResponse { Stats = await StatsCollector.ContainerAsync(c, Pods.Get(c.PodId), context.CancellationToken) };
+    }
+
+    public override async Task<ListContainerStatsResponse> ListContainerStats(ListContainerStatsRequest request, ServerCallContext context)
+    {
+        var response = new ListContainerStatsResponse();
+        response.Stats.Add(await CollectContainerStats(request.Filter, context.CancellationToken));
+        return response;
+    }
+
+    public override async Task StreamContainerStats(StreamContainerStatsRequest request, IServerStreamWriter<StreamContainerStatsResponse> responseStream, ServerCallContext context) =>
+        await StreamPages(await CollectContainerStats(request.Filter, context.CancellationToken), page =>
+        {
+            var response = new StreamContainerStatsResponse();
+            response.ContainerStats.Add(page);
+            return response;
+        }, responseStream, context.CancellationToken);
+
+    async Task<List<ContainerStats>> CollectContainerStats(ContainerStatsFilter? filter, CancellationToken ct)
+    {
+        // kubelet wants stats of running containers only, as containerd answers.
+        var selected = FilterContainers(filter is null ? null : new ContainerFilter { Id = filter.Id, PodSandboxId = filter.PodSandboxId, LabelSelector = { filter.LabelSelector } })
+            .Where(c => c.State == ContainerRunState.Running);
+        var list = new List<ContainerStats>();
+        foreach (var c in selected) list.Add(await StatsCollector.ContainerAsync(c, Pods.Get(c.PodId), ct));
+        return list;
+    }
+
+    public override async Task<PodSandboxStatsResponse> PodSandboxStats(PodSandboxStatsRequest request, ServerCallContext context) =>
+        new() { Stats = await StatsCollector.PodAsync(RequirePod(request.PodSandboxId), context.CancellationToken) };
+
+    public override async Task<ListPodSandboxStatsResponse> ListPodSandboxStats(ListPodSandboxStatsRequest request, ServerCallContext context)
+    {
+        var response = new ListPodSandboxStatsResponse();
+        response.Stats.Add(await CollectPodStats(request.Filter, context.CancellationToken));
+        return response;
+    }
+
+    public override async Task StreamPodSandboxStats(StreamPodSandboxStatsRequest request, IServerStreamWriter<StreamPodSandboxStatsResponse> responseStream, ServerCallContext context) =>
+        await StreamPages(await CollectPodStats(request.Filter, context.CancellationToken), page =>
+        {
+            var response = new StreamPodSandboxStatsResponse();
+            response.PodSandboxStats.Add(page);
+            return response;
+        }, responseStream, context.CancellationToken);
+
+    async Task<List<PodSandboxStats>> CollectPodStats(PodSandboxStatsFilter? filter, CancellationToken ct)
+    {
+        var selected = FilterPods(filter is null ? null : new PodSandboxFilter { Id = filter.Id, LabelSelector = { filter.LabelSelector } })
+            .Where(p => p.State == PodState.Ready);
+        var list = new List<PodSandboxStats>();
+        foreach (var p in selected) list.Add(await StatsCollector.PodAsync(p, ct));
+        return list;
+    }
+}

@@ -1,0 +1,347 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using Mono.Unix.Native;
+using ZstdSharp;
+
+namespace CriShim.Images;
+
+/// <summary>
+/// Unpacks one layer tar (plain, gzip or zstd) into a directory ready to be an overlay lowerdir: whiteouts become
+/// 0/0 character devices, opaque markers become trusted.overlay.opaque=y; owners, modes, times, links, device
+/// nodes and xattrs are kept. Nothing is ever written outside the target: absolute names, "..", names through a
+/// symlink and hard links that leave the layer fail with <see cref="ImageErrorKind.Unsafe"/>.
+/// </summary>
+public static class LayerUnpacker
+{
+    const string WhiteoutPrefix = ".wh.";
+    const string OpaqueMarker = ".wh..wh..opq";
+    const string XattrPrefix = "SCHILY.xattr.";
+    const int AtFdCwd = -100;
+
+    /// <summary>Unpacks <paramref name="layer"/> (compression sniffed from its first bytes) and returns the
+    /// sha256 of the uncompressed tar: the layer's diff ID, for the caller to verify.</summary>
+    public static async Task<Digest> UnpackAsync(Stream layer, string target, CancellationToken ct)
+    {
+        Directory.CreateDirectory(target);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var decompressed = await DecompressAsync(layer, ct);
+        await using var hashing = new HashingReadStream(decompressed, hash);
+        var directories = new List<(string Path, DateTimeOffset Time)>();
+        var reader = new TarReader(hashing, leaveOpen: true);
+        try
+        {
+            while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            {
+                ct.ThrowIfCancellationRequested();
+                await ExtractAsync(entry, target, directories, ct);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ZstdException)
+        {
+            throw new ImageException(ImageErrorKind.Corrupt, $"layer is not a valid tar archive: {e.Message}", e);
+        }
+        finally
+        {
+            await reader.DisposeAsync();
+        }
+        // The diff ID covers the whole tar stream, including the end-of-archive padding the reader leaves unread.
+        await hashing.CopyToAsync(Stream.Null, ct);
+        // Directory times last: creating their entries changed them.
+        for (var i = directories.Count - 1; i >= 0; i--) SetTimes(directories[i].Path, directories[i].Time);
+        return Digest.FromHash(hash.GetHashAndReset());
+    }
+
+    static async Task<Stream> DecompressAsync(Stream layer, CancellationToken ct)
+    {
+        var buffered = new BufferedStream(layer, 1 << 16);
+        var magic = new byte[4];
+        var read = 0;
+        // Peek without consuming: BufferedStream cannot unread, so read into a prefix and re-chain it.
+        while (read < magic.Length)
+        {
+            var n = await buffered.ReadAsync(magic.AsMemory(read), ct);
+            if (n == 0) break;
+            read += n;
+        }
+        Stream all = new PrefixedStream(magic.AsMemory(0, read), buffered);
+        if (read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return new GZipStream(all, CompressionMode.Decompress);
+        if (read == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) return new DecompressionStream(all);
+        return all;
+    }
+
+    static async Task ExtractAsync(TarEntry entry, string root, List<(string, DateTimeOffset)> directories, CancellationToken ct)
+    {
+        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
+        var relative = SafeRelativePath(entry.Name, "entry");
+        var name = relative.Length == 0 ? "" : Path.GetFileName(relative);
+        var parentRelative = relative.Length == 0 ? "" : Path.GetDirectoryName(relative) ?? "";
+
+        if (name == OpaqueMarker)
+        {
+            var dir = EnsureParents(root, relative, entry.Name);
+            SetXattr(dir, "trusted.overlay.opaque", "y"u8.ToArray());
+            return;
+        }
+        if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        {
+            if (name.StartsWith(WhiteoutPrefix + WhiteoutPrefix, StringComparison.Ordinal)) return; // aufs metadata
+            var parent = EnsureParents(root, relative, entry.Name);
+            var hidden = Path.Combine(parent, name[WhiteoutPrefix.Length..]);
+            RemoveExisting(hidden, keepDirectory: false);
+            Check(Syscall.mknod(hidden, FilePermissions.S_IFCHR, 0), "mknod", hidden);
+            Check(Syscall.lchown(hidden, (uint)entry.Uid, (uint)entry.Gid), "lchown", hidden);
+            return;
+        }
+
+        string path;
+        if (relative.Length == 0) path = root;
+        else
+        {
+            var parent = EnsureParents(root, relative, entry.Name);
+            path = Path.Combine(parent, name);
+        }
+        _ = parentRelative;
+
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                RemoveExisting(path, keepDirectory: true);
+                if (!Directory.Exists(path)) Directory.CreateDirectory(path);
+                ApplyOwnerAndMode(path, entry);
+                directories.Add((path, entry.ModificationTime));
+                break;
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                RemoveExisting(path, keepDirectory: false);
+                await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                {
+                    if (entry.DataStream is { } data) await data.CopyToAsync(file, ct);
+                }
+                ApplyOwnerAndMode(path, entry);
+                SetTimes(path, entry.ModificationTime);
+                break;
+            case TarEntryType.SymbolicLink:
+                RemoveExisting(path, keepDirectory: false);
+                // The target is only text: it is never followed while unpacking.
+                File.CreateSymbolicLink(path, entry.LinkName);
+                Check(Syscall.lchown(path, (uint)entry.Uid, (uint)entry.Gid), "lchown", path);
+                ApplyXattrs(path, entry);
+                SetTimes(path, entry.ModificationTime);
+                break;
+            case TarEntryType.HardLink:
+            {
+                var targetRelative = SafeRelativePath(entry.LinkName, "hard link target");
+                if (targetRelative.Length == 0) throw Unsafe($"hard link \"{entry.Name}\" points at the layer root");
+                var target = ResolveExisting(root, targetRelative, entry.LinkName);
+                if (Syscall.lstat(target, out var st) != 0)
+                    throw new ImageException(ImageErrorKind.Corrupt, $"hard link \"{entry.Name}\" points at \"{entry.LinkName}\", which the layer does not contain before it");
+                if ((st.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFDIR)
+                    throw Unsafe($"hard link \"{entry.Name}\" points at directory \"{entry.LinkName}\"");
+                if (target == path) break;
+                RemoveExisting(path, keepDirectory: false);
+                Check(Syscall.link(target, path), "link", path);
+                break;
+            }
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+            {
+                RemoveExisting(path, keepDirectory: false);
+                var type = entry.EntryType switch
+                {
+                    TarEntryType.CharacterDevice => FilePermissions.S_IFCHR,
+                    TarEntryType.BlockDevice => FilePermissions.S_IFBLK,
+                    _ => FilePermissions.S_IFIFO,
+                };
+                var posix = (PosixTarEntry)entry;
+                var dev = entry.EntryType == TarEntryType.Fifo ? 0UL : MakeDev((uint)posix.DeviceMajor, (uint)posix.DeviceMinor);
+                Check(Syscall.mknod(path, type | (FilePermissions)((uint)entry.Mode & 0xfff), dev), "mknod", path);
+                ApplyOwnerAndMode(path, entry);
+                SetTimes(path, entry.ModificationTime);
+                break;
+            }
+            default:
+                throw new ImageException(ImageErrorKind.Unsupported, $"entry \"{entry.Name}\" has unsupported tar type {entry.EntryType}");
+        }
+    }
+
+    /// <summary>The cleaned relative path of a tar name ("" for the root); absolute names and ".." are hostile.</summary>
+    public static string SafeRelativePath(string name, string what)
+    {
+        if (name.StartsWith('/')) throw Unsafe($"{what} \"{name}\" is an absolute path");
+        if (name.Contains('\0')) throw Unsafe($"{what} \"{name}\" contains a NUL byte");
+        var parts = new List<string>();
+        foreach (var part in name.Split('/'))
+        {
+            if (part is "" or ".") continue;
+            if (part == "..") throw Unsafe($"{what} \"{name}\" climbs out of the layer with \"..\"");
+            parts.Add(part);
+        }
+        return string.Join('/', parts);
+    }
+
+    /// <summary>Creates missing parent directories of <paramref name="relative"/> and returns the parent's full path;
+    /// refuses to go through a symlink (a hostile layer could point one at / and write through it).</summary>
+    static string EnsureParents(string root, string relative, string entryName)
+    {
+        var current = root;
+        var parts = relative.Split('/');
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            current = Path.Combine(current, parts[i]);
+            if (Syscall.lstat(current, out var st) != 0)
+            {
+                Directory.CreateDirectory(current);
+                continue;
+            }
+            var type = st.st_mode & FilePermissions.S_IFMT;
+            if (type == FilePermissions.S_IFLNK) throw Unsafe($"entry \"{entryName}\" goes through symlink \"{string.Join('/', parts[..(i + 1)])}\"");
+            if (type != FilePermissions.S_IFDIR)
+                throw new ImageException(ImageErrorKind.Corrupt, $"entry \"{entryName}\": \"{string.Join('/', parts[..(i + 1)])}\" is not a directory");
+        }
+        return current;
+    }
+
+    /// <summary>Full path of an existing entry, checking no component on the way is a symlink.</summary>
+    static string ResolveExisting(string root, string relative, string entryName)
+    {
+        var current = root;
+        var parts = relative.Split('/');
+        for (var i = 0; i < parts.Length - 1; i++)
+        {
+            current = Path.Combine(current, parts[i]);
+            if (Syscall.lstat(current, out var st) == 0 && (st.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFLNK)
+                throw Unsafe($"hard link target \"{entryName}\" goes through symlink \"{string.Join('/', parts[..(i + 1)])}\"");
+        }
+        return Path.Combine(current, parts[^1]);
+    }
+
+    static void RemoveExisting(string path, bool keepDirectory)
+    {
+        if (Syscall.lstat(path, out var st) != 0) return;
+        var type = st.st_mode & FilePermissions.S_IFMT;
+        if (type == FilePermissions.S_IFDIR)
+        {
+            if (!keepDirectory) Directory.Delete(path, recursive: true);
+        }
+        else File.Delete(path);
+    }
+
+    static void ApplyOwnerAndMode(string path, TarEntry entry)
+    {
+        Check(Syscall.lchown(path, (uint)entry.Uid, (uint)entry.Gid), "lchown", path);
+        // after chown: chown clears setuid/setgid
+        Check(Syscall.chmod(path, (FilePermissions)((uint)entry.Mode & 0xfff)), "chmod", path);
+        ApplyXattrs(path, entry);
+    }
+
+    static void ApplyXattrs(string path, TarEntry entry)
+    {
+        if (entry is not PaxTarEntry pax) return;
+        foreach (var (key, value) in pax.ExtendedAttributes)
+        {
+            if (!key.StartsWith(XattrPrefix, StringComparison.Ordinal)) continue;
+            // System.Formats.Tar decodes values as UTF-8: a binary value that did not survive is skipped, not corrupted.
+            if (value.Contains('\uFFFD')) continue;
+            SetXattr(path, key[XattrPrefix.Length..], Encoding.UTF8.GetBytes(value));
+        }
+    }
+
+    static void SetXattr(string path, string name, byte[] value) =>
+        Check(Syscall.lsetxattr(path, name, value, (ulong)value.Length, XattrFlags.XATTR_AUTO), "setxattr " + name, path);
+
+    static void SetTimes(string path, DateTimeOffset time)
+    {
+        var ticks = time.ToUnixTimeMilliseconds();
+        var spec = new Timespec { tv_sec = Math.DivRem(ticks, 1000, out var ms), tv_nsec = ms * 1_000_000 };
+        if (spec.tv_nsec < 0) { spec.tv_sec -= 1; spec.tv_nsec += 1_000_000_000; }
+        Check(Syscall.utimensat(AtFdCwd, path, [spec, spec], AtFlags.AT_SYMLINK_NOFOLLOW), "utimensat", path);
+    }
+
+    /// <summary>Linux's dev_t encoding (glibc gnu_dev_makedev).</summary>
+    public static ulong MakeDev(uint major, uint minor) =>
+        ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
+
+    static void Check(int result, string call, string path)
+    {
+        if (result == 0) return;
+        var errno = Stdlib.GetLastError();
+        throw new IOException($"{call} {path}: {errno}");
+    }
+
+    static ImageException Unsafe(string message) => new(ImageErrorKind.Unsafe, $"unsafe layer: {message}");
+
+    /// <summary>Hashes everything read through it (the uncompressed tar, for the diff ID).</summary>
+    sealed class HashingReadStream(Stream inner, IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            hash.AppendData(buffer[..n]);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var n = await inner.ReadAsync(buffer, ct);
+            hash.AppendData(buffer.Span[..n]);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+    }
+
+    /// <summary>Replays a few peeked bytes, then the rest of the stream.</summary>
+    sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    {
+        int _offset;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_offset < prefix.Length)
+            {
+                var n = Math.Min(buffer.Length, prefix.Length - _offset);
+                prefix.Span.Slice(_offset, n).CopyTo(buffer);
+                _offset += n;
+                return n;
+            }
+            return rest.Read(buffer);
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            if (_offset < prefix.Length) return Read(buffer.Span);
+            return await rest.ReadAsync(buffer, ct);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) rest.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using CriShim.Config;
+using CriShim.Containers;
+using CriShim.Cri;
+using CriShim.Cri.Specs;
+using CriShim.Runtime.Monitor;
+using CriShim.Runtime.Network;
+using CriShim.Runtime.Oci;
+using CriShim.Runtime.Pod;
+using CriShim.Runtime.Rootfs;
+using CriShim.Stores;
+using Runtime.V1;
+using NamespaceMode = Runtime.V1.NamespaceMode;
+
+namespace CriShim.Pods;
+
+/// <summary>
+/// Pod sandbox lifecycle: pod files and shm, namespaces pinned to files (no pause process unless the pod
+/// shares a PID namespace), CNI networking. Every teardown step is idempotent and derived from the pod ID,
+/// so a failed run, a remove and crash recovery all clean up through <see cref="TearDownAsync"/>.
+/// </summary>
+public sealed class PodSandboxManager(
+    CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
+    NamespacePins pins, CniManager cni, ContainerMonitor monitor, InfraRootfs infraRootfs,
+    ILogger<PodSandboxManager> log)
+{
+    public static readonly string[] Handlers = ["runc"];
+
+    string PodDir(string id) => Path.Combine(options.State, "pods", id);
+
+    public async Task<PodRecord> RunAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken ct)
+    {
+        Validate(config);
+        if (runtimeHandler is not ("" or "runc"))
+            throw CriException.Invalid($"unknown runtime handler \"{runtimeHandler}\"; configured handlers: {string.Join(", ", Handlers)}");
+        var meta = config.Metadata;
+        var id = Ids.New();
+        var record = new PodRecord
+        {
+            Id = id, Name = meta.Name, Namespace = meta.Namespace, Uid = meta.Uid, Attempt = meta.Attempt,
+            Config = Google.Protobuf.MessageExtensions.ToByteArray(config), RuntimeHandler = runtimeHandler,
+            CreatedAt = DateTimeOffset.UtcNow, PodDir = PodDir(id),
+            CgroupParent = config.Linux?.CgroupParent ?? "",
+        };
+        if (pods.Names.Reserve(record.ReservedName, id) is { } holder)
+            throw CriException.Exists($"pod sandbox name \"{record.ReservedName}\" is reserved for \"{holder}\"");
+        try
+        {
+            // Persisted first and marked complete last: a crash in between leaves a record that recovery tears down.
+            await pods.SaveAsync(record, CancellationToken.None);
+            record = await SetUpAsync(record, config, ct);
+            await pods.SaveAsync(record, CancellationToken.None);
+            log.LogInformation("pod {PodId} ({Name}/{Namespace}) ready, ip {Ip}", id, meta.Name, meta.Namespace, record.Ip ?? "host");
+            return record;
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "pod {PodId} failed to start; cleaning up", id);
+            await TearDownAsync(record, CancellationToken.None);
+            await pods.DeleteAsync(id);
+            pods.Names.Release(record.ReservedName, id);
+            throw e is SpecException or ArgumentException ? CriException.Invalid(e.Message) : e;
+        }
+    }
+
+    static void Validate(PodSandboxConfig config)
+    {
+        var meta = config.Metadata ?? throw CriException.Invalid("pod sandbox config has no metadata");
+        if (string.IsNullOrEmpty(meta.Name)) throw CriException.Invalid("pod sandbox metadata.name must not be empty");
+        if (string.IsNullOrEmpty(meta.Namespace)) throw CriException.Invalid("pod sandbox metadata.namespace must not be empty");
+        if (string.IsNullOrEmpty(meta.Uid)) throw CriException.Invalid("pod sandbox metadata.uid must not be empty");
+        if (!string.IsNullOrEmpty(config.LogDirectory) && !Path.IsPathRooted(config.LogDirectory))
+            throw CriException.Invalid($"pod log directory \"{config.LogDirectory}\" must be an absolute path");
+    }
+
+    async Task<PodRecord> SetUpAsync(PodRecord record, PodSandboxConfig config, CancellationToken ct)
+    {
+        var ns = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption();
+        var hostNetwork = ns.Network == NamespaceMode.Node;
+        var hostIpc = ns.Ipc == NamespaceMode.Node;
+        var dns = config.DnsConfig is { } d ? new DnsSettings([.. d.Servers], [.. d.Searches], [.. d.Options]) : null;
+        var files = await PodFiles.WriteAsync(record.PodDir, new PodFilesInput { Hostname = config.Hostname, Dns = dns, HostNetwork = hostNetwork }, ct);
+        if (!hostIpc) ShmMount.Mount(files.Shm!);
+
+        var pinned = await pins.CreateAsync(record.Id, new PodNamespaceRequest
+        {
+            Network = !hostNetwork, Ipc = !hostIpc, Uts = !hostNetwork, Hostname = config.Hostname,
+        }, ct);
+        record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs };
+
+        if (ns.Pid == NamespaceMode.Pod)
+            record = record with { InfraContainerId = await StartInfraAsync(record, config, files, ct) };
+
+        if (!hostNetwork)
+        {
+            var result = await cni.SetUpAsync(new CniPod(record.Id, record.Name, record.Namespace, record.Uid, pinned.NetNs!)
+            {
+                PortMappings = [.. config.PortMappings.Select(p => new CniPortMapping(p.HostPort, p.ContainerPort, p.Protocol.ToString().ToLowerInvariant(), string.IsNullOrEmpty(p.HostIp) ? null : p.HostIp))],
+            }, ct);
+            var ips = result.PodIps.Select(ip => ip.ToString()).ToList();
+            record = record with { Ip = ips.FirstOrDefault(), AdditionalIps = [.. ips.Skip(1)], NetworkSetUp = true };
+            await PodFiles.WriteHostsAsync(files.Hosts!, new PodFilesInput { Hostname = config.Hostname, PodIps = ips }, ct);
+        }
+        return record with { State = PodState.Ready, Complete = true };
+    }
+
+    /// <summary>The pod's PID namespace holder: the static crishim-pause as PID 1, under conmon like any container.</summary>
+    async Task<string> StartInfraAsync(PodRecord record, PodSandboxConfig config, PodFilePaths files, CancellationToken ct)
+    {
+        var spec = new SandboxSpecGenerator().Generate(ContainerSpecMapper.MapSandbox(config, new SandboxSpecContext
+        {
+            SandboxId = record.Id, RootfsPath = infraRootfs.Path, Args = ["/pause"], PodFiles = files,
+            Namespaces = new PodNamespacePaths(record.NetNsPath, record.IpcNsPath, record.UtsNsPath),
+            CgroupsPath = CgroupsPath(record, record.Id),
+        }));
+        var bundle = Path.Combine(record.PodDir, "infra");
+        await BundleWriter.WriteAsync(bundle, spec, ct);
+        await monitor.CreateAsync(new ContainerLaunchSpec(record.Id, "infra", bundle, Path.Combine(record.PodDir, "infra.log")), ct);
+        await monitor.StartAsync(record.Id, ct);
+        return record.Id;
+    }
+
+    /// <summary>kubelet's cgroup parent plus the container ID (cgroupfs driver), or /crishim/ID without a parent.</summary>
+    public static string CgroupsPath(PodRecord pod, string containerId) =>
+        (string.IsNullOrEmpty(pod.CgroupParent) ? "/crishim" : pod.CgroupParent.TrimEnd('/')) + "/" + containerId;
+
+    /// <summary>Stops every container and the infra process and tears the network down; the pod stays listed, NotReady.</summary>
+    public async Task StopAsync(PodRecord pod, CancellationToken ct)
+    {
+        foreach (var c in containers.InPod(pod.Id))
+            await containerManager.StopAsync(c, TimeSpan.Zero, ct);
+        if (pod.InfraContainerId is { } infra) await monitor.StopAsync(infra, TimeSpan.Zero, ct: ct);
+        if (pod.NetworkSetUp) await cni.TearDownAsync(pod.Id, ct);
+        await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady, NetworkSetUp = false }, CancellationToken.None);
+        log.LogInformation("pod {PodId} stopped", pod.Id);
+    }
+
+    public async Task RemoveAsync(PodRecord pod, CancellationToken ct)
+    {
+        foreach (var c in containers.InPod(pod.Id))
+            await containerManager.RemoveAsync(c, ct);
+        await TearDownAsync(pod, ct);
+        await pods.DeleteAsync(pod.Id);
+        pods.Names.Release(pod.ReservedName, pod.Id);
+        log.LogInformation("pod {PodId} removed", pod.Id);
+    }
+
+    /// <summary>Releases everything a pod may hold; each step tolerates what is already gone.</summary>
+    public async Task TearDownAsync(PodRecord pod, CancellationToken ct)
+    {
+        await Try("stop infra", async () => { await monitor.StopAsync(pod.Id, TimeSpan.Zero, ct: ct); await monitor.DeleteAsync(pod.Id, ct); });
+        await Try("network", () => cni.TearDownAsync(pod.Id, ct));
+        await Try("namespaces", () => pins.RemoveAsync(pod.Id, ct));
+        await Try("shm", () => { ShmMount.Unmount(Path.Combine(pod.PodDir, PodFiles.ShmDir)); return Task.CompletedTask; });
+        await Try("pod dir", () => { if (Directory.Exists(pod.PodDir)) Directory.Delete(pod.PodDir, true); return Task.CompletedTask; });
+
+        async Task Try(string step, Func<Task> action)
+        {
+            try { await action(); }
+            catch (Exception e) { log.LogWarning(e, "pod {PodId}: tearing down {Step} failed", pod.Id, step); }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using CriShim.Config;
+using CriShim.Cri;
+using CriShim.Pods;
+using CriShim.Runtime.Cgroups;
+using CriShim.Stores;
+using Runtime.V1;
+
+namespace CriShim.Stats;
+
+/// <summary>
+/// Builds CRI container and pod stats from cgroup files, the writable layer and the pod's network namespace.
+/// Nano cores are computed between consecutive samples of the same container or pod.
+/// </summary>
+public sealed class StatsCollector(
+    CriShimOptions options, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
+    NetworkStatsReader network, ContainerStore containers)
+{
+    public string WritableLayerDir(string containerId) => Path.Combine(options.Root, "rw", containerId, "upper");
+
+    public async Task<ContainerStats> ContainerAsync(ContainerRecord c, PodRecord? pod, CancellationToken ct)
+    {
+        var config = c.ContainerConfig();
+        var stats = new ContainerStats
+        {
+            Attributes = new ContainerAttributes { Id = c.Id, Metadata = config.Metadata },
+        };
+        stats.Attributes.Labels.Add(config.Labels);
+        stats.Attributes.Annotations.Add(config.Annotations);
+        var now = RecordMapping.UnixNanos(DateTimeOffset.UtcNow);
+        var sample = pod is null ? null : cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id));
+        stats.Cpu = Cpu(c.Id, sample, now);
+        stats.Memory = Memory(sample, now);
+        var usage = await fsUsage.GetAsync(WritableLayerDir(c.Id), ct);
+        stats.WritableLayer = new global::Runtime.V1.FilesystemUsage
+        {
+            Timestamp = usage?.TimestampNanos ?? now,
+            FsId = new FilesystemIdentifier { Mountpoint = Path.Combine(options.Root, "rw") },
+            UsedBytes = new UInt64Value { Value = usage?.UsedBytes ?? 0 },
+            InodesUsed = new UInt64Value { Value = usage?.InodesUsed ?? 0 },
+        };
+        return stats;
+    }
+
+    public async Task<PodSandboxStats> PodAsync(PodRecord pod, CancellationToken ct)
+    {
+        var config = pod.PodConfig();
+        var stats = new PodSandboxStats
+        {
+            Attributes = new PodSandboxAttributes { Id = pod.Id, Metadata = config.Metadata },
+            Linux = new LinuxPodSandboxStats(),
+        };
+        stats.Attributes.Labels.Add(config.Labels);
+        stats.Attributes.Annotations.Add(config.Annotations);
+        var now = RecordMapping.UnixNanos(DateTimeOffset.UtcNow);
+        var members = containers.InPod(pod.Id).Where(c => c.Complete).ToList();
+        foreach (var c in members.Where(c => c.State == ContainerRunState.Running))
+            stats.Linux.Containers.Add(await ContainerAsync(c, pod, ct));
+
+        // The pod's own cgroup when kubelet gave one; else the sum of its containers.
+        var sample = string.IsNullOrEmpty(pod.CgroupParent) ? Sum(members.Select(c => cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id))), now)
+                                                             : cgroups.Read(pod.CgroupParent);
+        stats.Linux.Cpu = Cpu("pod:" + pod.Id, sample, now);
+        stats.Linux.Memory = Memory(sample, now);
+        stats.Linux.Process = new ProcessUsage { Timestamp = now, ProcessCount = new UInt64Value { Value = sample?.PidsCurrent ?? 0 } };
+        if (pod.NetNsPath is { } netns && File.Exists(netns) && await network.ReadNetworkStatsAsync(netns, ct) is { } net)
+        {
+            stats.Linux.Network = new NetworkUsage { Timestamp = net.TimestampNanos };
+            foreach (var i in net.Interfaces.Where(i => i.Name != "lo"))
+            {
+                var usage = new NetworkInterfaceUsage
+                {
+                    Name = i.Name, RxBytes = new UInt64Value { Value = i.RxBytes }, RxErrors = new UInt64Value { Value = i.RxErrors },
+                    TxBytes = new UInt64Value { Value = i.TxBytes }, TxErrors = new UInt64Value { Value = i.TxErrors },
+                };
+                stats.Linux.Network.Interfaces.Add(usage);
+                if (i.Name == "eth0") stats.Linux.Network.DefaultInterface = usage;
+            }
+        }
+        return stats;
+    }
+
+    public void Forget(string id) => cores.Forget(id);
+
+    CpuUsage Cpu(string id, CgroupStats? sample, long now)
+    {
+        var cpu = new CpuUsage { Timestamp = sample?.TimestampNanos ?? now };
+        if (sample?.CpuUsageCoreNanoSeconds is { } usage) cpu.UsageCoreNanoSeconds = new UInt64Value { Value = usage };
+        if (sample?.CpuSample is { } s && cores.Update(id, s) is { } nano) cpu.UsageNanoCores = new UInt64Value { Value = nano };
+        return cpu;
+    }
+
+    static MemoryUsage Memory(CgroupStats? sample, long now)
+    {
+        var memory = new MemoryUsage { Timestamp = sample?.TimestampNanos ?? now };
+        if (sample is null) return memory;
+        if (sample.MemoryWorkingSetBytes is { } ws) memory.WorkingSetBytes = new UInt64Value { Value = ws };
+        if (sample.MemoryAvailableBytes is { } av) memory.AvailableBytes = new UInt64Value { Value = av };
+        if (sample.MemoryUsageBytes is { } u) memory.UsageBytes = new UInt64Value { Value = u };
+        if (sample.MemoryRssBytes is { } rss) memory.RssBytes = new UInt64Value { Value = rss };
+        if (sample.MemoryPageFaults is { } pf) memory.PageFaults = new UInt64Value { Value = pf };
+        if (sample.MemoryMajorPageFaults is { } mpf) memory.MajorPageFaults = new UInt64Value { Value = mpf };
+        return memory;
+    }
+
+    static CgroupStats? Sum(IEnumerable<CgroupStats?> samples, long now)
+    {
+        var list = samples.OfType<CgroupStats>().ToList();
+        if (list.Count == 0) return null;
+        static ulong? Add(IEnumerable<ulong?> values) => values.Any(v => v.HasValue) ? values.Aggregate(0UL, (a, v) => a + (v ?? 0)) : null;
+        return new CgroupStats
+        {
+            TimestampNanos = list.Max(s => s.TimestampNanos),
+            CpuUsageCoreNanoSeconds = Add(list.Select(s => s.CpuUsageCoreNanoSeconds)),
+            MemoryUsageBytes = Add(list.Select(s => s.MemoryUsageBytes)),
+            MemoryWorkingSetBytes = Add(list.Select(s => s.MemoryWorkingSetBytes)),
+            MemoryRssBytes = Add(list.Select(s => s.MemoryRssBytes)),
+            MemoryPageFaults = Add(list.Select(s => s.MemoryPageFaults)),
+            MemoryMajorPageFaults = Add(list.Select(s => s.MemoryMajorPageFaults)),
+            PidsCurrent = Add(list.Select(s => s.PidsCurrent)),
+        };
+    }
+}
