@@ -177,6 +177,9 @@ public static class Http2AuthorityRewriter
                 }
                 var valueStart = pos;
                 ReadString(block, ref pos);
+                // Only socket paths: a host authority is valid as it is, and .NET clients send :authority before
+                // :path, where a regular header would make the block malformed (connection PROTOCOL_ERROR).
+                isAuthority = isAuthority && IsPath(block, valueStart);
                 if (!isAuthority) { output.Write(block.AsSpan(start, pos - start)); continue; }
                 output.Write([kind, (byte)ReplacementName.Length]);
                 output.Write(ReplacementName);
@@ -185,6 +188,15 @@ public static class Http2AuthorityRewriter
         }
         catch (IndexOutOfRangeException) { return block; } // malformed: let Kestrel's decoder report it
         return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>True when the HPACK string at pos starts with '/' (Huffman code of '/' is the 6 bits 011000).</summary>
+    static bool IsPath(byte[] block, int pos)
+    {
+        var huffman = (block[pos] & 0x80) != 0;
+        var (start, end, _) = ReadString(block, ref pos);
+        if (end == start) return false;
+        return huffman ? (block[start] & 0xFC) == 0x60 : block[start] == (byte)'/';
     }
 
     static int ReadInt(byte[] block, ref int pos, int prefixBits)

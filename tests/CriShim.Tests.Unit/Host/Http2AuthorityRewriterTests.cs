@@ -28,9 +28,25 @@ public class Http2AuthorityRewriterTests
     [Test]
     public void LiteralAuthorityName_IsRenamedToo()
     {
-        byte[] block = [0x40, 10, .. ":authority"u8.ToArray(), 9, .. "localhost"u8.ToArray()];
+        byte[] block = [0x40, 10, .. ":authority"u8.ToArray(), 7, .. "/x.sock"u8.ToArray()];
         var rewritten = Http2AuthorityRewriter.Rewrite(block);
         Assert.That(Encoding.ASCII.GetString(rewritten), Does.Contain("x-authorit").And.Not.Contain(":authority"));
+    }
+
+    [Test]
+    public void HostAuthorityBeforePath_AsDotNetClientsSendIt_IsLeftUnchanged()
+    {
+        byte[] block = [0x83, .. Literal(0x00, 1, "localhost"), 0x86, .. Literal(0x00, 4, "/runtime.v1.RuntimeService/Status")];
+        Assert.That(Http2AuthorityRewriter.Rewrite(block), Is.EqualTo(block));
+    }
+
+    [Test]
+    public void HuffmanEncodedSocketPath_IsRewritten()
+    {
+        // "/a" in Huffman: '/' = 011000, 'a' = 00011, padded with ones -> 0110 0000 0111 1111
+        byte[] block = [0x41, 0x82, 0x60, 0x7f];
+        var rewritten = Http2AuthorityRewriter.Rewrite(block);
+        Assert.That(Encoding.ASCII.GetString(rewritten), Does.Contain("x-authorit"));
     }
 
     [Test]
