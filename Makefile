@@ -43,4 +43,5 @@ bench: deps publish
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing:" $$missing; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
-	$(DOTNET) run --project bench/CriShim.Bench.csproj -c Release -nologo -v q -- $(BENCH_ARGS)
+	$(DOTNET) build bench/CriShim.Bench.csproj -c Release -nologo -v q
+	bench/bin/Release/net10.0/crishim-bench $(BENCH_ARGS)
