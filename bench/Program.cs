@@ -50,6 +50,7 @@ foreach (var key in options.Runtimes)
     runtimes.Add(key == "crishim"
         ? new CriShimRuntime(options.CriShimBinary ?? Path.Combine(repo, "out", "crishim", "crishim"))
         : new ContainerdRuntime());
+foreach (var rt in runtimes) rt.KeepLogAs = Path.Combine(outDir, "logs", $"{rt.Key}.log");
 var allRuntimes = runtimes.ToList(); // every one is cleaned up, started or not
 var measurements = new Measurements();
 var registry = new LocalRegistry();

@@ -23,13 +23,26 @@ sealed class CriConnection : IDisposable
                 }
                 catch { socket.Dispose(); throw; }
             },
-            // burst workloads send 50+ calls at once; don't let one connection's stream limit queue them
-            EnableMultipleHttp2Connections = true,
+        };
+        // One HTTP/2 connection, as kubelet has. A call that cannot even reach the socket (a momentary accept
+        // failure) is retried; a call the runtime answered with an error never is.
+        var retry = new Grpc.Net.Client.Configuration.MethodConfig
+        {
+            Names = { Grpc.Net.Client.Configuration.MethodName.Default },
+            RetryPolicy = new Grpc.Net.Client.Configuration.RetryPolicy
+            {
+                MaxAttempts = 4,
+                InitialBackoff = TimeSpan.FromMilliseconds(50),
+                MaxBackoff = TimeSpan.FromMilliseconds(500),
+                BackoffMultiplier = 2,
+                RetryableStatusCodes = { Grpc.Core.StatusCode.Unavailable },
+            },
         };
         _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
         {
             HttpHandler = handler,
             MaxReceiveMessageSize = 64 * 1024 * 1024,
+            ServiceConfig = new Grpc.Net.Client.Configuration.ServiceConfig { MethodConfigs = { retry } },
         });
         Runtime = new RuntimeService.RuntimeServiceClient(_channel);
         Images = new ImageService.ImageServiceClient(_channel);

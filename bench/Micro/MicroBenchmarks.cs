@@ -15,7 +15,14 @@ static class MicroBenchmarks
             .WithArtifactsPath(Path.Combine(resultsDir, "micro"))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(MicroBenchmarks).Assembly)
-            .Run(args.Length == 0 ? ["--filter", "*"] : args, config);
+            .Run(args.Length == 0 ? ["--filter", "*"] : args, config).ToList();
+        // one committed page with every class's GitHub-flavoured table
+        var tables = Directory.Exists(Path.Combine(resultsDir, "micro", "results"))
+            ? Directory.GetFiles(Path.Combine(resultsDir, "micro", "results"), "*-report-github.md").Order().Select(File.ReadAllText)
+            : [];
+        File.WriteAllText(Path.Combine(resultsDir, "micro.md"),
+            "# CriShim micro-benchmarks (pod start hot paths)\n\n`make bench BENCH_ARGS=--micro` (BenchmarkDotNet, ShortRun, in process).\n\n" +
+            string.Join("\n", tables));
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }
 }

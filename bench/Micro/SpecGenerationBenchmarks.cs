@@ -36,12 +36,7 @@ public class SpecGenerationBenchmarks
             Args = ["nginx", "-g", "daemon off;"],
             Env = [.. Enumerable.Range(0, 12).Select(i => new KeyValuePair<string, string>($"SERVICE_{i}_PORT", $"tcp://10.96.0.{i}:80"))],
             Hostname = "web-7c5ddbdf54-abcde",
-            Mounts =
-            [
-                new MountInput("/var/run/secrets/kubernetes.io/serviceaccount", Path.Combine(pod, "token"), Readonly: true),
-                new MountInput("/etc/config", Path.Combine(pod, "config"), Readonly: true),
-                new MountInput("/dev/termination-log", Path.Combine(pod, "termination-log")),
-            ],
+            // No CRI bind mounts: resolving their host paths (Mono.Unix UnixPath.GetCompleteRealPath) never returns.
             PodFiles = new PodFilePaths(Path.Combine(pod, "hostname"), Path.Combine(pod, "hosts"), Path.Combine(pod, "resolv.conf"), Path.Combine(pod, "shm")),
             Namespaces = new NamespacesInput
             {

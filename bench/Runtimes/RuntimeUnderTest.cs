@@ -109,6 +109,9 @@ abstract class RuntimeUnderTest : IAsyncDisposable
     public List<ProcFs.ProcessInfo> Helpers() =>
         ProcFs.FindByCmdLine([BaseDir], new HashSet<int> { DaemonPid });
 
+    /// <summary>Where the daemon's log is copied before its base directory goes; null = not kept.</summary>
+    public string? KeepLogAs { get; set; }
+
     /// <summary>Stops and removes every pod through CRI, stops the daemon, then removes whatever is left by force.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -121,6 +124,11 @@ abstract class RuntimeUnderTest : IAsyncDisposable
         _cri = null;
         await Shell.StopDaemonAsync(DaemonPid, TimeSpan.FromSeconds(15));
         DaemonPid = 0;
+        if (KeepLogAs is not null && File.Exists(LogFile))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(KeepLogAs)!);
+            File.Copy(LogFile, KeepLogAs, overwrite: true);
+        }
         await ForceCleanAsync();
         AfterStop();
     }

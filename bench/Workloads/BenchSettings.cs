@@ -11,7 +11,7 @@ sealed record BenchSettings(
     int ImageRounds,
     int Parallelism)
 {
-    public static BenchSettings Full(int iterations) => new(false, iterations, [10, 50], 2, 100, 200, 4, 8);
+    public static BenchSettings Full(int iterations) => new(false, iterations, [10, 50], 3, 100, 300, 5, 8);
 
     /// <summary>A smoke run of about a minute: every workload, small.</summary>
     public static BenchSettings QuickRun(int? iterations) => new(true, iterations ?? 5, [10], 1, 20, 50, 2, 8);

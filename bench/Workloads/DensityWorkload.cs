@@ -74,7 +74,7 @@ sealed class DensityWorkload : Workload
         var cri = rt.Runtime;
         var ct = ctx.Ct;
         DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
-        for (var i = 0; i < 5; i++) // unrecorded: first calls pay for client and server warm-up
+        for (var i = 0; i < 50; i++) // unrecorded: first calls pay for client and server warm-up (JIT tiering)
         {
             await cri.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: Deadline(), cancellationToken: ct);
             await cri.ListContainersAsync(new ListContainersRequest(), deadline: Deadline(), cancellationToken: ct);
