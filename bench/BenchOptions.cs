@@ -1,7 +1,7 @@
 namespace CriShim.Bench;
 
 /// <summary>Command line of crishim-bench.</summary>
-sealed record BenchOptions(bool Help, bool Quick, bool Micro, int? Iterations, IReadOnlyList<string> Runtimes, string? CriShimBinary, string? OutDir, string[] Rest)
+sealed record BenchOptions(bool Help, bool Quick, bool Micro, bool Replot, int? Iterations, IReadOnlyList<string> Runtimes, string? CriShimBinary, string? OutDir, string[] Rest)
 {
     public const string Usage = """
         crishim-bench: CriShim against containerd's CRI plugin, side by side, over CRI gRPC.
@@ -15,6 +15,7 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, int? Iterations, I
           --crishim PATH   the CriShim binary (default out/crishim/crishim of this checkout)
           --out DIR        where latest.md, latest.png and latest.json go (default bench/results)
           --micro          micro-benchmarks (BenchmarkDotNet) of the pod start hot paths instead
+          --replot         redraw latest.png from latest.json (no run; add --quick if that run was quick)
           --help           this text
 
         Needs root. Starts a loopback registry, containerd and CriShim, each with its own socket, root, state,
@@ -23,7 +24,7 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, int? Iterations, I
 
     public static BenchOptions Parse(string[] args)
     {
-        bool help = false, quick = false, micro = false;
+        bool help = false, quick = false, micro = false, replot = false;
         int? iterations = null;
         IReadOnlyList<string> runtimes = ["crishim", "containerd"];
         string? binary = null, outDir = null;
@@ -36,6 +37,7 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, int? Iterations, I
                 case "--help" or "-h": help = true; break;
                 case "--quick": quick = true; break;
                 case "--micro": micro = true; break;
+                case "--replot": replot = true; break;
                 case "--iterations": iterations = int.Parse(Value()); break;
                 case "--runtimes":
                     runtimes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -49,6 +51,6 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, int? Iterations, I
                     break;
             }
         }
-        return new BenchOptions(help, quick, micro, iterations, runtimes, binary, outDir, [.. rest]);
+        return new BenchOptions(help, quick, micro, replot, iterations, runtimes, binary, outDir, [.. rest]);
     }
 }

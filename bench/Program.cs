@@ -24,6 +24,12 @@ var repo = FindRepoRoot();
 var outDir = options.OutDir ?? Path.Combine(repo, "bench", "results");
 Directory.CreateDirectory(outDir);
 if (options.Micro) return MicroBenchmarks.Run(options.Rest, outDir);
+if (options.Replot)
+{
+    var saved = Measurements.FromJson(await File.ReadAllTextAsync(Path.Combine(outDir, "latest.json")));
+    Chart.Save(saved, options.Quick ? BenchSettings.QuickRun(options.Iterations) : BenchSettings.Full(options.Iterations ?? 20), Path.Combine(outDir, "latest.png"));
+    return 0;
+}
 
 if (!Native.IsRoot) { Console.Error.WriteLine("crishim-bench needs root (it starts container runtimes)"); return 2; }
 var missing = new[] { "containerd", "containerd-shim-runc-v2", "runc", "conmon", "docker-registry", "skopeo", "umoci", "setsid", "ip" }

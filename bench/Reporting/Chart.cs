@@ -34,13 +34,13 @@ static class Chart
         plot.Axes.Bottom.TickLabelStyle.Rotation = 35;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.Margins(bottom: 0, top: 0.2); // headroom for the legend and value labels
         plot.YLabel("p50 latency (ms)");
         plot.Title($"CRI latency per operation, p50 ({(settings.Quick ? "quick run" : "full run")})");
         foreach (var (_, label, color) in series)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = label, FillColor = color });
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.Layout.Fixed(new PixelPadding(70, 20, 150, 40));
+        plot.ShowLegend(Alignment.UpperCenter);
+        plot.Layout.Fixed(new PixelPadding(70, 110, 150, 40));
         plot.SavePng(path, 1400, 700);
     }
 }

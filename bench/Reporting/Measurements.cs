@@ -22,4 +22,16 @@ sealed class Measurements
     public IReadOnlyCollection<string> Notes => _notes;
 
     public IEnumerable<KeyValuePair<(string Runtime, string Metric), Samples>> All => _samples;
+
+    /// <summary>Reads back the "runtime/metric": [samples] map that a run writes as latest.json.</summary>
+    public static Measurements FromJson(string json)
+    {
+        var m = new Measurements();
+        foreach (var (key, values) in System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double[]>>(json)!)
+        {
+            var slash = key.IndexOf('/');
+            foreach (var v in values) m.Add(key[..slash], key[(slash + 1)..], v);
+        }
+        return m;
+    }
 }
