@@ -14,16 +14,7 @@ W=$(mktemp -d /tmp/crishim-bench-images.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
 if ! have library/busybox:1.35; then
-  if [ -x "$ROOT/tests/images/build-test-images.sh" ]; then
-    "$ROOT/tests/images/build-test-images.sh" "$REG" >&2
-  elif curl -fsS -m 2 http://127.0.0.1:5000/v2/ >/dev/null 2>&1; then
-    # stop-gap until tests/images/build-test-images.sh is in this checkout: a registry already on loopback
-    skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
-      docker://127.0.0.1:5000/library/busybox:1.35 "docker://$REG/library/busybox:1.35"
-  else
-    echo "no tests/images/build-test-images.sh and no registry on 127.0.0.1:5000 to take busybox from" >&2
-    exit 1
-  fi
+  "$ROOT/tests/images/build-test-images.sh" "$REG" >&2
 fi
 
 if ! have pause:3.9; then
