@@ -7,6 +7,7 @@ using CriShim.Runtime.Network;
 using CriShim.Runtime.Runc;
 using CriShim.Images;
 using CriShim.Stores;
+using CriShim.Streaming;
 
 namespace CriShim;
 
@@ -23,6 +24,8 @@ public static class Services
         services.AddSingleton(sp => new ContainerStore(Path.Combine(options.Root, "containers"), sp.GetRequiredService<ILogger<ContainerStore>>()));
         AddImages(services);
         AddRuntime(services, options);
+        services.AddSingleton<IStreamingTargets, StoreStreamingTargets>();
+        services.AddStreaming(options);
     }
 
     /// <summary>runc and conmon under the state dir, the pod and container managers, recovery and exit tracking.</summary>

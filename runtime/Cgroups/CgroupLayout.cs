@@ -89,16 +89,13 @@ public sealed class CgroupLayout
         var path = Normalize(cgroupsPath);
         var byMount = new Dictionary<CgroupMount, string>();
         var controllers = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Named v1 hierarchies ("name=systemd") are keys too: runc creates the cgroup there as well.
         foreach (var (controller, mount) in _controllers)
         {
             if (!byMount.TryGetValue(mount, out var dir))
                 byMount[mount] = dir = Join(mount, path);
             controllers[controller] = dir;
         }
-        // Named v1 hierarchies (name=systemd) hold no controller but runc still creates the cgroup there.
-        foreach (var mount in Hierarchies.Where(m => !byMount.ContainsKey(m) && !m.IsV2))
-            foreach (var name in mount.Controllers)
-                controllers[name] = Join(mount, path);
         var unified = Unified is null ? null : Join(Unified, path);
         return new CgroupPaths(path, Mode, controllers, unified);
     }

@@ -39,6 +39,24 @@ public sealed record CgroupStats
     /// <summary>Limit minus working set (never negative); null when there is no limit.</summary>
     public ulong? MemoryAvailableBytes { get; init; }
 
+    /// <summary>Swap in use (v1 total_swap from memory.stat, or memsw usage minus memory usage; v2 memory.swap.current).</summary>
+    public ulong? SwapUsageBytes { get; init; }
+
+    /// <summary>Swap limit in bytes (v1 memsw limit minus memory limit; v2 memory.swap.max); null when unlimited.</summary>
+    public ulong? SwapLimitBytes { get; init; }
+
+    /// <summary>Swap limit minus swap usage (never negative); null when unlimited.</summary>
+    public ulong? SwapAvailableBytes { get; init; }
+
+    /// <summary>CPU pressure (cgroup2 cpu.pressure; on hybrid hosts from the unified side), null without PSI.</summary>
+    public PressureStats? CpuPressure { get; init; }
+
+    /// <summary>Memory pressure (cgroup2 memory.pressure).</summary>
+    public PressureStats? MemoryPressure { get; init; }
+
+    /// <summary>IO pressure (cgroup2 io.pressure).</summary>
+    public PressureStats? IoPressure { get; init; }
+
     /// <summary>Number of processes killed by the OOM killer in this cgroup (null when the kernel does not count them).</summary>
     public ulong? OomKillCount { get; init; }
 

@@ -52,8 +52,15 @@ public sealed class CgroupStatsReader(CgroupLayout layout, TimeProvider? timePro
         var limit = CgroupFiles.ReadLimit(memory, "memory.limit_in_bytes");
         var workingSet = WorkingSet(usage, memoryStat?.GetValueOrNull("total_inactive_file"));
 
+        // Swap: total_swap exists only with swap accounting; memsw files likewise.
+        var memswUsage = CgroupFiles.ReadUInt64(memory, "memory.memsw.usage_in_bytes");
+        var swapUsage = memoryStat?.GetValueOrNull("total_swap")
+            ?? (memswUsage is { } mu && usage is { } u ? (mu > u ? mu - u : 0) : null);
+        var memswLimit = CgroupFiles.ReadLimit(memory, "memory.memsw.limit_in_bytes");
+        ulong? swapLimit = memswLimit is { } ml && limit is { } l ? (ml > l ? ml - l : 0) : null;
+
         var pids = paths.For("pids");
-        return new CgroupStats
+        return WithPressure(new CgroupStats
         {
             TimestampNanos = timestamp,
             CpuUsageCoreNanoSeconds = cpuUsage,
@@ -66,10 +73,13 @@ public sealed class CgroupStatsReader(CgroupLayout layout, TimeProvider? timePro
             MemoryMajorPageFaults = memoryStat?.GetValueOrNull("total_pgmajfault"),
             MemoryLimitBytes = limit,
             MemoryAvailableBytes = Available(limit, workingSet),
+            SwapUsageBytes = swapUsage,
+            SwapLimitBytes = swapLimit,
+            SwapAvailableBytes = Available(swapLimit, swapUsage),
             OomKillCount = ReadOomKills(paths),
             PidsCurrent = CgroupFiles.ReadUInt64(pids, "pids.current"),
             PidsLimit = CgroupFiles.ReadLimit(pids, "pids.max"),
-        };
+        }, paths.Unified);
     }
 
     private CgroupStats ReadV2(CgroupPaths paths, long timestamp)
@@ -80,7 +90,9 @@ public sealed class CgroupStatsReader(CgroupLayout layout, TimeProvider? timePro
         var usage = CgroupFiles.ReadUInt64(dir, "memory.current");
         var limit = CgroupFiles.ReadLimit(dir, "memory.max");
         var workingSet = WorkingSet(usage, memoryStat?.GetValueOrNull("inactive_file"));
-        return new CgroupStats
+        var swapUsage = CgroupFiles.ReadUInt64(dir, "memory.swap.current");
+        var swapLimit = CgroupFiles.ReadLimit(dir, "memory.swap.max");
+        return WithPressure(new CgroupStats
         {
             TimestampNanos = timestamp,
             CpuUsageCoreNanoSeconds = cpuStat?.GetValueOrNull("usage_usec") * NanosPerMicro,
@@ -93,11 +105,27 @@ public sealed class CgroupStatsReader(CgroupLayout layout, TimeProvider? timePro
             MemoryMajorPageFaults = memoryStat?.GetValueOrNull("pgmajfault"),
             MemoryLimitBytes = limit,
             MemoryAvailableBytes = Available(limit, workingSet),
+            SwapUsageBytes = swapUsage,
+            SwapLimitBytes = swapLimit,
+            SwapAvailableBytes = Available(swapLimit, swapUsage),
             OomKillCount = ReadOomKills(paths),
             PidsCurrent = CgroupFiles.ReadUInt64(dir, "pids.current"),
             PidsLimit = CgroupFiles.ReadLimit(dir, "pids.max"),
-        };
+        }, dir);
     }
+
+    /// <summary>Adds PSI from the cgroup2 directory (v2, or the unified side of a hybrid host).</summary>
+    private static CgroupStats WithPressure(CgroupStats stats, string? unifiedDirectory) => unifiedDirectory is null
+        ? stats
+        : stats with
+        {
+            CpuPressure = ReadPressure(unifiedDirectory, "cpu.pressure"),
+            MemoryPressure = ReadPressure(unifiedDirectory, "memory.pressure"),
+            IoPressure = ReadPressure(unifiedDirectory, "io.pressure"),
+        };
+
+    private static PressureStats? ReadPressure(string directory, string file) =>
+        CgroupFiles.ReadText(directory, file) is { } text ? PressureParser.Parse(text) : null;
 
     /// <summary>Usage minus inactive file pages, floored at zero; null without a usage figure.</summary>
     public static ulong? WorkingSet(ulong? usage, ulong? inactiveFile) => usage switch

@@ -76,6 +76,8 @@ public sealed class CgroupUpdater(CgroupLayout layout, ILogger<CgroupUpdater>? l
             w.Skip("memory.memsw.limit_in_bytes", "swap accounting is not enabled");
             swap = null;
         }
+        if (limit is > 0 && swap is null && hasMemsw)
+            swap = KeepSwapAllowance(memory, limit.Value);
         if (limit is { } l && swap is { } s)
         {
             // memory.limit must stay <= memsw.limit at every step: raise memsw first when growing.
@@ -96,6 +98,18 @@ public sealed class CgroupUpdater(CgroupLayout layout, ILogger<CgroupUpdater>? l
             w.Write(memory, "memory.limit_in_bytes", Invariant(only), "memory");
         if (swap is { } onlySwap)
             w.Write(memory, "memory.memsw.limit_in_bytes", Invariant(onlySwap), "memory");
+    }
+
+    // Changing only the memory limit must not trip over memsw (the kernel wants memory <= memsw): move memsw
+    // along so the swap allowance (memsw - memory) stays what it was. Unlimited memsw needs no change.
+    private static long? KeepSwapAllowance(string? memory, long newLimit)
+    {
+        var currentLimit = CgroupFiles.ReadLimit(memory, "memory.limit_in_bytes");
+        var currentMemsw = CgroupFiles.ReadLimit(memory, "memory.memsw.limit_in_bytes");
+        if (currentMemsw is not { } memsw)
+            return null;
+        var allowance = currentLimit is { } l && memsw > l ? memsw - l : 0;
+        return newLimit + (long)allowance;
     }
 
     private static void ApplyV2(CgroupPaths paths, CgroupResources r, Writer w)

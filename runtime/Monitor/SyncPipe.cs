@@ -55,9 +55,16 @@ internal sealed class SyncPipe : IDisposable
                 _text.Clear();
                 return s.Length > 0 ? s : null;
             }
-            await Task.Delay(10, ct).ConfigureAwait(false);
+            await WaitReadableAsync(TimeSpan.FromMilliseconds(25), ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>poll(2) for input on a pool thread, in short slices so cancellation and child exit are noticed.</summary>
+    private Task WaitReadableAsync(TimeSpan slice, CancellationToken ct) => Task.Run(() =>
+    {
+        var fds = new[] { new LibC.PollFd { Fd = _read, Events = LibC.POLLIN } };
+        LibC.poll(fds, 1, (int)slice.TotalMilliseconds);
+    }, ct);
 
     public void Dispose()
     {

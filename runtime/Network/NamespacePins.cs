@@ -120,7 +120,7 @@ public sealed partial class NamespacePins
         return false;
     }
 
-    internal static string SysctlPath(string key)
+    public static string SysctlPath(string key)
     {
         var path = key.Contains('/') ? key : key.Replace('.', '/');
         if (!SysctlName().IsMatch(path) || path.Split('/').Any(p => p is "" or "." or ".."))

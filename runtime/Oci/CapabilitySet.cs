@@ -25,18 +25,40 @@ public static class CapabilitySet
         return Known.Contains(full) ? full : throw new SpecException($"unknown capability \"{name}\"");
     }
 
+    /// <summary>The capability names set in a mask such as CapBnd of /proc/PID/status.</summary>
+    public static IReadOnlyList<string> FromMask(ulong mask) =>
+        [.. All.Where((_, bit) => (mask & (1UL << bit)) != 0)];
+
+    /// <summary>
+    /// The bounding set of this process: what "ALL" and privileged can actually grant (like containerd's cap.Current();
+    /// asking runc for more fails with "unable to apply caps").
+    /// </summary>
+    public static IReadOnlyList<string> Current(string statusPath = "/proc/self/status")
+    {
+        try
+        {
+            var line = File.ReadLines(statusPath).FirstOrDefault(l => l.StartsWith("CapBnd:", StringComparison.Ordinal));
+            if (line is not null && ulong.TryParse(line["CapBnd:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, null, out var mask))
+                return FromMask(mask);
+        }
+        catch (IOException) { }
+        return All;
+    }
+
     private static bool IsAll(string name) => string.Equals(name.Trim(), "ALL", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// CRI semantics, like containerd: "ALL" in add grants every capability and "ALL" in drop clears the set,
     /// then the individual adds and drops apply, so add ALL + drop CHOWN is everything but CHOWN.
     /// </summary>
-    public static IReadOnlyList<string> Apply(IEnumerable<string> baseline, IEnumerable<string> add, IEnumerable<string> drop)
+    /// <param name="all">What "ALL" means: the capabilities the daemon itself holds (defaults to every known one).</param>
+    public static IReadOnlyList<string> Apply(IEnumerable<string> baseline, IEnumerable<string> add, IEnumerable<string> drop,
+        IReadOnlyList<string>? all = null)
     {
         var addList = add.ToList();
         var dropList = drop.ToList();
         var caps = new List<string>(baseline.Select(Normalize));
-        if (addList.Any(IsAll)) caps = [.. All];
+        if (addList.Any(IsAll)) caps = [.. all ?? All];
         if (dropList.Any(IsAll)) caps.Clear();
         foreach (var name in addList.Where(n => !IsAll(n)).Select(Normalize))
             if (!caps.Contains(name)) caps.Add(name);

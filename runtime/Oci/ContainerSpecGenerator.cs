@@ -1,6 +1,5 @@
 using CriShim.Runtime.Oci.Model;
 using CriShim.Runtime.Oci.Seccomp;
-using Mono.Unix;
 
 namespace CriShim.Runtime.Oci;
 
@@ -72,14 +71,14 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
 
         if (security.Privileged)
         {
-            options.Add(SpecOptions.WithPrivileged(host.HostDevices()));
+            options.Add(SpecOptions.WithPrivileged(host.HostDevices(), host.Capabilities));
             // Explicit drops still apply to privileged containers (kubelet allows that combination).
             if (security.DropCapabilities.Count > 0)
-                options.Add(SpecOptions.WithCapabilities(CapabilitySet.Apply(CapabilitySet.All, [], security.DropCapabilities)));
+                options.Add(SpecOptions.WithCapabilities(CapabilitySet.Apply(host.Capabilities, [], security.DropCapabilities, host.Capabilities)));
             return options;
         }
 
-        var caps = CapabilitySet.Apply(OciDefaults.Capabilities, security.AddCapabilities, security.DropCapabilities);
+        var caps = CapabilitySet.Apply(OciDefaults.Capabilities, security.AddCapabilities, security.DropCapabilities, host.Capabilities);
         options.Add(SpecOptions.WithCapabilities(caps, security.AddAmbientCapabilities));
         options.Add(SpecOptions.WithMaskedPaths(security.MaskedPaths ?? OciDefaults.MaskedPaths));
         options.Add(SpecOptions.WithReadonlyPaths(security.ReadonlyPaths ?? OciDefaults.ReadonlyPaths));
@@ -109,7 +108,8 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
         File("/etc/hosts", files.Hosts);
         File("/etc/resolv.conf", files.ResolvConf);
         if (!string.IsNullOrEmpty(files.Shm))
-            mounts.Add(new Mount("/dev/shm", "bind", files.Shm, ["rbind", "rprivate", mode, "nosuid", "nodev", "noexec"]));
+            // /dev/shm stays writable with a read-only rootfs, as in containerd: IPC peers need it.
+            mounts.Add(new Mount("/dev/shm", "bind", files.Shm, ["rbind", "rprivate", "rw", "nosuid", "nodev", "noexec"]));
         return mounts;
     }
 
@@ -157,7 +157,7 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
                     throw new SpecException($"mount host path \"{hostPath}\" is a dangling symlink");
                 Directory.CreateDirectory(hostPath);
             }
-            return UnixPath.GetCompleteRealPath(hostPath);
+            return Rootfs.LibC.RealPath(hostPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException and not SpecException)
         {

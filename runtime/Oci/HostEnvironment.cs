@@ -12,6 +12,9 @@ public interface IHostEnvironment
     /// <summary>Whether the memory cgroup accounts swap (memory.memsw.* exists), so a swap limit can be set.</summary>
     bool SwapAccounting { get; }
 
+    /// <summary>The capabilities this daemon holds: what privileged containers and "ALL" get.</summary>
+    IReadOnlyList<string> Capabilities { get; }
+
     /// <summary>All host device nodes, given to privileged containers.</summary>
     IReadOnlyList<LinuxDevice> HostDevices();
 
@@ -26,6 +29,8 @@ public sealed class LinuxHostEnvironment : IHostEnvironment
 
     public bool SwapAccounting { get; } =
         File.Exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") || File.Exists("/sys/fs/cgroup/memory.swap.max");
+
+    public IReadOnlyList<string> Capabilities { get; } = CapabilitySet.Current();
 
     public IReadOnlyList<LinuxDevice> HostDevices() => DeviceResolver.HostDevices();
 

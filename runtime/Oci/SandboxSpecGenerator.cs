@@ -47,7 +47,7 @@ public sealed class SandboxSpecGenerator(IHostEnvironment host)
         };
         if (input.Privileged)
         {
-            options.Add(SpecOptions.WithPrivileged(host.HostDevices()));
+            options.Add(SpecOptions.WithPrivileged(host.HostDevices(), host.Capabilities));
             return options;
         }
         options.Add(SpecOptions.WithCapabilities(caps));

@@ -51,8 +51,9 @@ public static class SpecOptions
     };
 
     /// <summary>The default capabilities with CRI add/drop applied (see <see cref="CapabilitySet.Apply"/>).</summary>
-    public static SpecOption WithCapabilityChanges(IReadOnlyList<string> add, IReadOnlyList<string> drop, IReadOnlyList<string>? ambient = null) =>
-        WithCapabilities(CapabilitySet.Apply(OciDefaults.Capabilities, add, drop), ambient);
+    public static SpecOption WithCapabilityChanges(IReadOnlyList<string> add, IReadOnlyList<string> drop, IReadOnlyList<string>? ambient = null,
+        IReadOnlyList<string>? all = null) =>
+        WithCapabilities(CapabilitySet.Apply(OciDefaults.Capabilities, add, drop, all), ambient);
 
     public static SpecOption WithNoNewPrivileges(bool value) => s => s with { Process = P(s) with { NoNewPrivileges = value } };
 
@@ -190,11 +191,11 @@ public static class SpecOptions
 
     /// <summary>
     /// Privileged: every capability, every host device allowed, no masked or readonly paths, /sys and /sys/fs/cgroup
-    /// writable, no seccomp filter, AppArmor unconfined.
+    /// writable, no seccomp filter. <paramref name="allCapabilities"/> is what the daemon holds (default: every known one).
     /// </summary>
-    public static SpecOption WithPrivileged(IReadOnlyList<LinuxDevice> hostDevices) => s =>
+    public static SpecOption WithPrivileged(IReadOnlyList<LinuxDevice> hostDevices, IReadOnlyList<string>? allCapabilities = null) => s =>
     {
-        var spec = WithCapabilities(CapabilitySet.All)(s);
+        var spec = WithCapabilities(allCapabilities ?? CapabilitySet.All)(s);
         var mounts = (spec.Mounts ?? []).Select(m => m.Destination is "/sys" or "/sys/fs/cgroup"
             ? m with { Options = [.. (m.Options ?? []).Where(o => o != "ro").Append("rw")] }
             : m).ToList();

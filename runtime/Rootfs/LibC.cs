@@ -5,7 +5,7 @@ namespace CriShim.Runtime.Rootfs;
 /// <summary>mount(2), umount2(2) and the new mount API (glibc 2.36+ wrappers), which .NET and Mono.Unix lack.</summary>
 internal static class LibC
 {
-    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096;
     public const int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
     public const int EPERM = 1, ENOENT = 2, EBUSY = 16, EINVAL = 22, ENOSYS = 38;
     public const uint FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOUNT_ATTR_RDONLY = 1;
@@ -33,6 +33,25 @@ internal static class LibC
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
+
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern IntPtr RealPathNative(string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(IntPtr pointer);
+
+    /// <summary>realpath(3): the absolute path with every symlink resolved.</summary>
+    public static string RealPath(string path)
+    {
+        var result = RealPathNative(path, IntPtr.Zero);
+        if (result == IntPtr.Zero)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"realpath {path}: {Describe(errno)}");
+        }
+        try { return Marshal.PtrToStringUTF8(result)!; }
+        finally { Free(result); }
+    }
 
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 }

@@ -41,6 +41,12 @@ public static class OverlayRootfs
             Directory.CreateDirectory(layout.WorkDir!);
         }
         var readOnly = layout.ReadOnly || layout.UpperDir is null;
+        if (layout.UpperDir is null && layout.LowerDirs.Count == 1)
+        {
+            // overlayfs refuses a single lower layer without an upper one; a read-only bind mount is equivalent.
+            BindReadOnly(layout.LowerDirs[0], layout.Target);
+            return;
+        }
         if (options.Length <= MaxMountDataLength)
         {
             if (LibC.Mount("overlay", layout.Target, "overlay", readOnly ? LibC.MS_RDONLY : 0, options) != 0)
@@ -79,6 +85,17 @@ public static class OverlayRootfs
             finally { LibC.Close(mnt); }
         }
         finally { LibC.Close(fs); }
+    }
+
+    private static void BindReadOnly(string source, string target)
+    {
+        if (LibC.Mount(source, target, "", LibC.MS_BIND, null) != 0) Fail("bind", target);
+        if (LibC.Mount("", target, "", LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY, null) != 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            Unmounter.Unmount(target);
+            throw new MountException($"read-only remount of {target} failed: {LibC.Describe(errno)}", errno);
+        }
     }
 
     private static void Fail(string step, string target)

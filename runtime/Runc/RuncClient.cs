@@ -127,7 +127,7 @@ public sealed class RuncClient
         return Process.Start(psi) ?? throw new InvalidOperationException("runc exec did not start");
     }
 
-    internal List<string> BuildExecArgs(string id, RuncExecOptions o, bool detach)
+    public List<string> BuildExecArgs(string id, RuncExecOptions o, bool detach)
     {
         var args = new List<string> { "exec" };
         if (detach) args.Add("--detach");

@@ -32,6 +32,8 @@ public sealed class ContainerManager(
         var imageName = config.Image?.Image;
         if (string.IsNullOrEmpty(imageName)) throw CriException.Invalid("container config has no image");
         if (pod.State != PodState.Ready) throw CriException.Precondition($"pod sandbox \"{pod.Id}\" is not ready");
+        if (config.Linux?.SecurityContext is { RunAsGroup: not null, RunAsUser: null } sc && string.IsNullOrEmpty(sc.RunAsUsername))
+            throw CriException.Invalid("run_as_group is set without run_as_user or run_as_username");
         var image = images.Resolve(imageName) ?? throw CriException.NotFound($"image \"{imageName}\" not found; pull it first");
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
 
@@ -169,12 +171,16 @@ public sealed class ContainerManager(
     /// <summary>Records an exit seen by the monitor (idempotent) and tells event subscribers.</summary>
     public async Task RecordExitAsync(ContainerExit exit)
     {
-        var before = containers.Get(exit.Id);
-        if (before is null || before.State == ContainerRunState.Exited) return;
         var reason = exit.OomKilled ? "OOMKilled" : exit.ExitCode == 0 ? "Completed" : "Error";
-        await containers.UpdateAsync(exit.Id, r => r.State == ContainerRunState.Exited ? r
-            : r with { State = ContainerRunState.Exited, ExitCode = exit.ExitCode, FinishedAt = exit.FinishedAt, Reason = reason, StartedAt = r.StartedAt ?? exit.FinishedAt });
-        events.Publish(exit.Id, before.PodId, ContainerEventType.ContainerStoppedEvent);
+        var changed = false; // the store serializes updates, so exactly one caller makes the transition
+        var after = await containers.UpdateAsync(exit.Id, r =>
+        {
+            if (r.State == ContainerRunState.Exited) return r;
+            changed = true;
+            return r with { State = ContainerRunState.Exited, ExitCode = exit.ExitCode, FinishedAt = exit.FinishedAt, Reason = reason, StartedAt = r.StartedAt ?? exit.FinishedAt };
+        });
+        if (!changed || after is null) return;
+        events.Publish(exit.Id, after.PodId, ContainerEventType.ContainerStoppedEvent);
         log.LogInformation("container {ContainerId} exited with {ExitCode} ({Reason})", exit.Id, exit.ExitCode, reason);
     }
 

@@ -56,6 +56,11 @@ public sealed partial class RuntimeServiceHandler
         var c = RequireContainer(request.ContainerId);
         if (c.State != ContainerRunState.Running) throw CriException.Precondition($"container \"{c.Id}\" is not running");
         await services.GetRequiredService<Runtime.Monitor.ContainerMonitor>().ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
+        // conmon reopens asynchronously; kubelet's rotation expects the new file once this call returns.
+        for (var waited = 0; !string.IsNullOrEmpty(c.LogPath) && !File.Exists(c.LogPath) && waited < 5000; waited += 10)
+            await Task.Delay(10, context.CancellationToken);
+        if (!string.IsNullOrEmpty(c.LogPath) && !File.Exists(c.LogPath))
+            throw new CriException(StatusCode.Unknown, $"conmon did not reopen the log of container \"{c.Id}\"");
         return new ReopenContainerLogResponse();
     }
 }

@@ -8,7 +8,7 @@ public sealed partial class ImageServiceHandler
 {
     public override Task<ImageFsInfoResponse> ImageFsInfo(ImageFsInfoRequest request, ServerCallContext context)
     {
-        var (bytes, inodes) = DiskUsage.Measure(store.Paths.Base);
+        var (bytes, inodes) = store.Usage();
         var response = new ImageFsInfoResponse();
         response.ImageFilesystems.Add(new FilesystemUsage
         {

@@ -9,6 +9,13 @@ public sealed partial class ImageServiceHandler
     public override async Task<PullImageResponse> PullImage(PullImageRequest request, ServerCallContext context)
     {
         var reference = RequireImage(request.Image);
+        if (ImageReference.LooksLikeImageId(reference))
+        {
+            // An ID names content we have, not something a registry can serve: "pulling" it is a lookup.
+            return store.Resolve(reference) is { } present
+                ? new PullImageResponse { ImageRef = present.Id }
+                : throw CriException.Invalid($"cannot pull by image ID \"{reference}\": pull a reference (name:tag or name@digest)");
+        }
         try
         {
             var auth = request.Auth;

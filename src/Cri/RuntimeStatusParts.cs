@@ -15,5 +15,9 @@ public sealed partial class RuntimeServiceHandler
     {
         var status = services.GetRequiredService<CniManager>().Status();
         yield return ("cni", System.Text.Json.JsonSerializer.Serialize(new { status.Ready, status.Reason, status.NetworkName, status.ConfFile }, JsonOptions.Indented));
+        var streaming = services.GetRequiredService<Streaming.StreamingServer>();
+        string? baseUrl = null;
+        try { baseUrl = streaming.BaseUrl.ToString(); } catch (InvalidOperationException) { }
+        yield return ("streamingUrl", System.Text.Json.JsonSerializer.Serialize(baseUrl));
     }
 }

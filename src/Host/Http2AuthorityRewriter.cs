@@ -153,50 +153,81 @@ public static class Http2AuthorityRewriter
         } while (offset < block.Length);
     }
 
-    /// <summary>Rewrites literal :authority fields of an HPACK block (RFC 7541 §6); everything else is copied.</summary>
+    /// <summary>One field representation of an HPACK block (RFC 7541 §6), located by byte offsets.</summary>
+    readonly record struct Field(int Start, int End, byte Kind, int NameIndex, bool LiteralAuthorityName, bool LiteralPseudoName, int ValueStart);
+
+    /// <summary>
+    /// Renames literal :authority fields of an HPACK block; everything else is copied. Only an :authority that no
+    /// pseudo-header can follow is renamed (grpc-go sends it last of them; .NET and others send it before :path,
+    /// and with a valid host), since a regular header before a pseudo-header is a protocol error.
+    /// </summary>
     internal static byte[] Rewrite(byte[] block)
     {
-        var output = new ArrayBufferWriter<byte>(block.Length + 16);
-        var pos = 0;
-        try
-        {
-            while (pos < block.Length)
-            {
-                var start = pos;
-                var b = block[pos];
-                if ((b & 0x80) != 0) { ReadInt(block, ref pos, 7); output.Write(block.AsSpan(start, pos - start)); continue; }
-                if ((b & 0xE0) == 0x20) { ReadInt(block, ref pos, 5); output.Write(block.AsSpan(start, pos - start)); continue; }
-                var incremental = (b & 0xC0) == 0x40;
-                var kind = incremental ? (byte)0x40 : (byte)(b & 0xF0); // 0x40, 0x00 (without indexing) or 0x10 (never indexed)
-                var index = ReadInt(block, ref pos, incremental ? 6 : 4);
-                var isAuthority = index == 1;
-                if (index == 0)
-                {
-                    var (nameStart, nameEnd, huffman) = ReadString(block, ref pos);
-                    isAuthority = !huffman && block.AsSpan(nameStart, nameEnd - nameStart).SequenceEqual(AuthorityName);
-                }
-                var valueStart = pos;
-                ReadString(block, ref pos);
-                // Only socket paths: a host authority is valid as it is, and .NET clients send :authority before
-                // :path, where a regular header would make the block malformed (connection PROTOCOL_ERROR).
-                isAuthority = isAuthority && IsPath(block, valueStart);
-                if (!isAuthority) { output.Write(block.AsSpan(start, pos - start)); continue; }
-                output.Write([kind, (byte)ReplacementName.Length]);
-                output.Write(ReplacementName);
-                output.Write(block.AsSpan(valueStart, pos - valueStart));
-            }
-        }
+        List<Field> fields;
+        try { fields = Parse(block); }
         catch (IndexOutOfRangeException) { return block; } // malformed: let Kestrel's decoder report it
+        var output = new ArrayBufferWriter<byte>(block.Length + 16);
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var f = fields[i];
+            var isAuthority = f.Kind != 0xFF && (f.NameIndex == 1 || f.LiteralAuthorityName);
+            if (!isAuthority || fields.Skip(i + 1).Any(MayBePseudoHeader))
+            {
+                output.Write(block.AsSpan(f.Start, f.End - f.Start));
+                continue;
+            }
+            output.Write([f.Kind, (byte)ReplacementName.Length]);
+            output.Write(ReplacementName);
+            output.Write(block.AsSpan(f.ValueStart, f.End - f.ValueStart));
+        }
         return output.WrittenSpan.ToArray();
     }
 
-    /// <summary>True when the HPACK string at pos starts with '/' (Huffman code of '/' is the 6 bits 011000).</summary>
-    static bool IsPath(byte[] block, int pos)
+    /// <summary>Static table entries 1..14 are pseudo-headers; a dynamic entry (62+) is unknown here, so assumed one.</summary>
+    static bool MayBePseudoHeader(Field f) => f.Kind switch
     {
-        var huffman = (block[pos] & 0x80) != 0;
-        var (start, end, _) = ReadString(block, ref pos);
-        if (end == start) return false;
-        return huffman ? (block[start] & 0xFC) == 0x60 : block[start] == (byte)'/';
+        0xFE => false, // table size update
+        _ when f.NameIndex == 0 => f.LiteralPseudoName,
+        _ => f.NameIndex <= 14 || f.NameIndex > 61,
+    };
+
+    static List<Field> Parse(byte[] block)
+    {
+        var fields = new List<Field>();
+        var pos = 0;
+        while (pos < block.Length)
+        {
+            var start = pos;
+            var b = block[pos];
+            if ((b & 0x80) != 0)
+            {
+                var index = ReadInt(block, ref pos, 7);
+                fields.Add(new Field(start, pos, 0xFF, index, false, false, pos));
+                continue;
+            }
+            if ((b & 0xE0) == 0x20)
+            {
+                ReadInt(block, ref pos, 5);
+                fields.Add(new Field(start, pos, 0xFE, -1, false, false, pos));
+                continue;
+            }
+            var incremental = (b & 0xC0) == 0x40;
+            var kind = incremental ? (byte)0x40 : (byte)(b & 0xF0); // 0x40, 0x00 (without indexing) or 0x10 (never indexed)
+            var nameIndex = ReadInt(block, ref pos, incremental ? 6 : 4);
+            bool authorityName = false, pseudoName = false;
+            if (nameIndex == 0)
+            {
+                var (nameStart, nameEnd, huffman) = ReadString(block, ref pos);
+                var name = block.AsSpan(nameStart, nameEnd - nameStart);
+                authorityName = !huffman && name.SequenceEqual(AuthorityName);
+                // Huffman codes are prefix-free and ':' is 1011100 (RFC 7541 Appendix B), so the first 7 bits tell.
+                pseudoName = name.Length > 0 && (huffman ? name[0] >> 1 == 0x5c : name[0] == (byte)':');
+            }
+            var valueStart = pos;
+            ReadString(block, ref pos);
+            fields.Add(new Field(start, pos, kind, nameIndex, authorityName, pseudoName, valueStart));
+        }
+        return fields;
     }
 
     static int ReadInt(byte[] block, ref int pos, int prefixBits)

@@ -9,7 +9,7 @@ namespace CriShim.Images;
 /// </summary>
 public sealed class ImagePuller(
     RegistryClient registry, ContentStore content, LayerStore layers, ImageStore images, ILogger<ImagePuller> log,
-    IHostApplicationLifetime? lifetime = null)
+    IHostApplicationLifetime? lifetime = null, Metrics.DaemonMetrics? metrics = null)
 {
     const int ParallelLayers = 3;
     readonly SingleFlight<string, ImageRecord> _pulls = new(lifetime?.ApplicationStopping ?? default);
@@ -118,7 +118,12 @@ public sealed class ImagePuller(
         if (content.Contains(digest)) return Task.FromResult(content.PathOf(digest));
         return _blobs.RunAsync(descriptor.Digest, token =>
             registry.WithRetryAsync($"downloading blob {descriptor.Digest}",
-                async attempt => await content.IngestAsync(descriptor, (sink, t) => session.CopyBlobAsync(descriptor, sink, t), attempt),
+                async attempt =>
+                {
+                    var path = await content.IngestAsync(descriptor, (sink, t) => session.CopyBlobAsync(descriptor, sink, t), attempt);
+                    metrics?.AddPulledBytes(descriptor.Size);
+                    return path;
+                },
                 token), ct);
     }
 

@@ -29,7 +29,7 @@ public sealed record ImageRecord
     public string Architecture { get; init; } = "";
     public DateTimeOffset PulledAt { get; init; }
 
-    /// <summary>Absolute unpacked layer directories, lowest first. Filled by the store, not persisted.</summary>
+    /// <summary>Absolute unpacked layer directories, lowest first, each once. Filled by the store, not persisted.</summary>
     [JsonIgnore] public IReadOnlyList<string> LayerDirs { get; init; } = [];
 
     public string ConfigDigest => Id;

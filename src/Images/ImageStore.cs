@@ -34,6 +34,18 @@ public sealed class ImageStore
 
     public ImagePaths Paths => _paths;
 
+    sealed record UsageSample(DateTimeOffset At, ulong Bytes, ulong Inodes);
+    volatile UsageSample? _usage;
+
+    /// <summary>Bytes and inodes the store uses; walked at most every few seconds (kubelet asks often).</summary>
+    public (ulong Bytes, ulong Inodes) Usage()
+    {
+        if (_usage is { } u && DateTimeOffset.UtcNow - u.At < TimeSpan.FromSeconds(5)) return (u.Bytes, u.Inodes);
+        var (bytes, inodes) = DiskUsage.Measure(_paths.Base);
+        _usage = new UsageSample(DateTimeOffset.UtcNow, bytes, inodes);
+        return (bytes, inodes);
+    }
+
     public IReadOnlyList<ImageRecord> List() =>
         _images.Values.OrderBy(i => i.RepoTags.FirstOrDefault() ?? i.RepoDigests.FirstOrDefault() ?? i.Id, StringComparer.Ordinal).ThenBy(i => i.Id).ToList();
 
@@ -94,6 +106,7 @@ public sealed class ImageStore
             await PersistAsync(record, ct);
             images[record.Id] = record;
             _images = images;
+            _usage = null;
             return record;
         }
         finally { _write.Release(); }
@@ -113,6 +126,7 @@ public sealed class ImageStore
             _images = images;
             _log.LogInformation("removed image {ImageId} ({Tags})", image.Id, string.Join(", ", image.RepoTags));
             CollectGarbage(image, images.Values);
+            _usage = null;
             return image;
         }
         finally { _write.Release(); }
@@ -150,8 +164,9 @@ public sealed class ImageStore
         }
     }
 
+    // A layer listed twice (typically the empty layer) is one directory: overlayfs refuses a lowerdir given twice.
     ImageRecord WithLayerDirs(ImageRecord record) =>
-        record with { LayerDirs = record.Layers.Select(l => _layers.DirectoryOf(l.DiffId)).ToList() };
+        record with { LayerDirs = record.Layers.Select(l => _layers.DirectoryOf(l.DiffId)).Distinct().ToList() };
 
     string RecordPath(string id) => Path.Combine(_paths.Records, Digest.Parse(id).Hex + ".json");
 

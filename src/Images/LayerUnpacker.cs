@@ -76,7 +76,6 @@ public static class LayerUnpacker
         if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
         var relative = SafeRelativePath(entry.Name, "entry");
         var name = relative.Length == 0 ? "" : Path.GetFileName(relative);
-        var parentRelative = relative.Length == 0 ? "" : Path.GetDirectoryName(relative) ?? "";
 
         if (name == OpaqueMarker)
         {
@@ -91,7 +90,7 @@ public static class LayerUnpacker
             var hidden = Path.Combine(parent, name[WhiteoutPrefix.Length..]);
             RemoveExisting(hidden, keepDirectory: false);
             Check(Syscall.mknod(hidden, FilePermissions.S_IFCHR, 0), "mknod", hidden);
-            Check(Syscall.lchown(hidden, (uint)entry.Uid, (uint)entry.Gid), "lchown", hidden);
+            Check(Syscall.lchown(hidden, entry.Uid, entry.Gid), "lchown", hidden);
             return;
         }
 
@@ -102,7 +101,6 @@ public static class LayerUnpacker
             var parent = EnsureParents(root, relative, entry.Name);
             path = Path.Combine(parent, name);
         }
-        _ = parentRelative;
 
         switch (entry.EntryType)
         {
@@ -125,7 +123,7 @@ public static class LayerUnpacker
                 RemoveExisting(path, keepDirectory: false);
                 // The target is only text: it is never followed while unpacking.
                 File.CreateSymbolicLink(path, entry.LinkName);
-                Check(Syscall.lchown(path, (uint)entry.Uid, (uint)entry.Gid), "lchown", path);
+                Check(Syscall.lchown(path, entry.Uid, entry.Gid), "lchown", path);
                 ApplyXattrs(path, entry);
                 SetTimes(path, entry.ModificationTime);
                 break;
@@ -228,7 +226,7 @@ public static class LayerUnpacker
 
     static void ApplyOwnerAndMode(string path, TarEntry entry)
     {
-        Check(Syscall.lchown(path, (uint)entry.Uid, (uint)entry.Gid), "lchown", path);
+        Check(Syscall.lchown(path, entry.Uid, entry.Gid), "lchown", path);
         // after chown: chown clears setuid/setgid
         Check(Syscall.chmod(path, (FilePermissions)((uint)entry.Mode & 0xfff)), "chmod", path);
         ApplyXattrs(path, entry);

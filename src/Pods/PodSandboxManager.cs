@@ -88,13 +88,14 @@ public sealed class PodSandboxManager(
         record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs };
 
         if (ns.Pid == NamespaceMode.Pod)
-            record = record with { InfraContainerId = await StartInfraAsync(record, config, files, ct) };
+            record = record with { InfraContainerId = await StartInfraAsync(record, config, hostIpc ? files with { Shm = "/dev/shm" } : files, ct) };
 
         if (!hostNetwork)
         {
             var result = await cni.SetUpAsync(new CniPod(record.Id, record.Name, record.Namespace, record.Uid, pinned.NetNs!)
             {
-                PortMappings = [.. config.PortMappings.Select(p => new CniPortMapping(p.HostPort, p.ContainerPort, p.Protocol.ToString().ToLowerInvariant(), string.IsNullOrEmpty(p.HostIp) ? null : p.HostIp))],
+                // kubelet passes container ports without a host port too; only host ports are mapped (as containerd does).
+                PortMappings = [.. config.PortMappings.Where(p => p.HostPort > 0).Select(p => new CniPortMapping(p.HostPort, p.ContainerPort, p.Protocol.ToString().ToLowerInvariant(), string.IsNullOrEmpty(p.HostIp) ? null : p.HostIp))],
             }, ct);
             var ips = result.PodIps.Select(ip => ip.ToString()).ToList();
             record = record with { Ip = ips.FirstOrDefault(), AdditionalIps = [.. ips.Skip(1)], NetworkSetUp = true };

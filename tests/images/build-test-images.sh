@@ -14,6 +14,9 @@
 #   REG/crishim-test/plain:latest                 OCI, uncompressed layers
 #   REG/crishim-test/nonroot:latest               busybox with USER www-data:33 and a second layer with /home/www
 #   REG/crishim-test/sibling:latest               busybox + one small layer (shares the base layer with busybox:1.35)
+#   REG/crishim-test/user-{uid,username,uid-group,username-group}:latest
+#                                                busybox with USER 1002, www-data, 1003:1004, www-data:1004
+#   REG/crishim-test/image-{1,2,3}:latest         three different images; REG/crishim-test/tags:{1,2,3} one image
 set -euo pipefail
 
 REG=${1:?usage: build-test-images.sh REGISTRY}
@@ -91,6 +94,16 @@ sibling_files() { echo sibling >"$1/sibling"; }
 layer sibling busybox sibling_files
 config sibling --config.env "$PATHENV" --config.cmd sh
 
+# critest-style user images: the config's User in each spelling
+for u in 1002:uid www-data:username 1003:1004:uid-group www-data:1004:username-group; do
+  user=${u%:*}; name=${u##*:}
+  umoci tag --image "$L:busybox" "user-$name"
+  config "user-$name" --config.user "$user"
+done
+# three tags of one image, and three images of one repository each with a file of their own
+tagged_file() { echo "$TAGGED" >"$1/$TAGGED"; }
+for n in 1 2 3; do TAGGED=image-$n layer "image-$n" busybox tagged_file; done
+
 wrong_platform() { echo "this is not the $ARCH image" >"$1/WRONG-PLATFORM"; }
 layer other-arch "" wrong_platform
 umoci config --image "$L:other-arch" --architecture "$OTHER" --os linux --no-history --config.cmd /WRONG-PLATFORM
@@ -120,6 +133,8 @@ push busybox busybox:1.35 --format v2s2
 push busybox library/busybox:1.35 --format v2s2
 push multilayer crishim-test/multilayer:latest
 push multiarch crishim-test/multiarch:latest --all
+for name in uid username uid-group username-group; do push "user-$name" "crishim-test/user-$name:latest"; done
+for n in 1 2 3; do push "image-$n" "crishim-test/image-$n:latest"; push image-1 "crishim-test/tags:$n"; done
 # Recompress through a fresh layout: pushing straight would reuse the gzip blob the registry already has.
 recompress() { # TAG NEWTAG skopeo-flags...
   local tag=$1 new=$2; shift 2

@@ -1,4 +1,5 @@
 using CriShim.Runtime.Oci;
+using CriShim.Runtime.Pod;
 using Runtime.V1;
 using CriMount = Runtime.V1.Mount;
 using CriNamespaceMode = Runtime.V1.NamespaceMode;
@@ -102,6 +103,8 @@ public static class ContainerSpecMapper
     /// </summary>
     public static NamespacesInput Namespaces(NamespaceOption options, PodNamespacePaths paths, string? targetPidPath)
     {
+        if (options.UsernsOptions is { } userns && userns.Mode != CriNamespaceMode.Node && (userns.Uids.Count > 0 || userns.Gids.Count > 0))
+            throw new SpecException("user namespaces (namespace_options.userns_options) are not supported");
         static NamespaceRef Shared(CriNamespaceMode mode, string? path) =>
             mode == CriNamespaceMode.Node ? NamespaceRef.Host : path is { Length: > 0 } ? NamespaceRef.Join(path) : NamespaceRef.New;
 
@@ -174,8 +177,9 @@ public static class ContainerSpecMapper
         }
         return deprecatedPath switch
         {
-            null or "" or "runtime/default" or "docker/default" => SeccompInput.RuntimeDefault,
-            "unconfined" => SeccompInput.Unconfined,
+            // Nothing asked means unconfined, as containerd 1.6 and CRI-O answer (kubelet always asks explicitly).
+            null or "" or "unconfined" => SeccompInput.Unconfined,
+            "runtime/default" or "docker/default" => SeccompInput.RuntimeDefault,
             _ when deprecatedPath.StartsWith("localhost/", StringComparison.Ordinal) =>
                 new SeccompInput(SeccompKind.Localhost, LocalhostPath(deprecatedPath["localhost/".Length..])),
             _ => throw new SpecException($"unknown seccomp profile \"{deprecatedPath}\""),
@@ -208,6 +212,20 @@ public static class ContainerSpecMapper
         CpusetMems = NullIfEmpty(r.CpusetMems),
         Hugepages = [.. r.HugepageLimits.Select(h => new HugepageInput(h.PageSize, h.Limit))],
     };
+
+    /// <summary>What the pod's hostname/hosts/resolv.conf are written from (pod IPs may be added later with WriteHostsAsync).</summary>
+    public static PodFilesInput PodFiles(PodSandboxConfig sandbox, IReadOnlyList<string>? podIps = null)
+    {
+        var hostNetwork = sandbox.Linux?.SecurityContext?.NamespaceOptions?.Network == CriNamespaceMode.Node;
+        var dns = sandbox.DnsConfig;
+        return new PodFilesInput
+        {
+            Hostname = NullIfEmpty(sandbox.Hostname),
+            HostNetwork = hostNetwork,
+            Dns = dns is null ? null : new DnsSettings([.. dns.Servers], [.. dns.Searches], [.. dns.Options]),
+            PodIps = podIps ?? [],
+        };
+    }
 
     /// <summary>Pod sysctls, minus those that would change the host's namespaces (net.* with host network, IPC ones with host IPC).</summary>
     public static IReadOnlyDictionary<string, string> PodSysctls(PodSandboxConfig sandbox, NamespacesInput namespaces)

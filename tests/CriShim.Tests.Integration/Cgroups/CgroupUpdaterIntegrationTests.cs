@@ -19,10 +19,11 @@ public class CgroupUpdaterIntegrationTests
             CpuShares = 512,
             CpuQuota = 50_000,
             CpuPeriod = 100_000,
+            CpusetCpus = "0",
+            CpusetMems = "0",
         });
         var stats = new CgroupStatsReader(cgroup.Layout).Read(cgroup.CgroupsPath)!;
 
-        Assert.That(result.Skipped, Is.Empty);
         Assert.That(stats.MemoryLimitBytes, Is.EqualTo(256UL << 20));
         Assert.That(stats.PidsLimit, Is.EqualTo(50UL));
         if (cgroup.Layout.Mode == CgroupMode.V2)
@@ -32,6 +33,8 @@ public class CgroupUpdaterIntegrationTests
         }
         else
         {
+            Assert.That(result.Skipped, Is.Empty);
+            Assert.That(ReadFile(cgroup.Paths.For("cpuset")!, "cpuset.cpus"), Is.EqualTo("0"));
             Assert.That(ReadFile(cgroup.Paths.For("memory")!, "memory.limit_in_bytes"), Is.EqualTo((256 << 20).ToString()));
             Assert.That(ReadFile(cgroup.Paths.For("cpu")!, "cpu.shares"), Is.EqualTo("512"));
             Assert.That(ReadFile(cgroup.Paths.For("cpu")!, "cpu.cfs_quota_us"), Is.EqualTo("50000"));
@@ -51,6 +54,9 @@ public class CgroupUpdaterIntegrationTests
 
         updater.Apply(cgroup.CgroupsPath, new CgroupResources { MemoryLimitBytes = 32 << 20, MemorySwapLimitBytes = 32 << 20 });
         Assert.That(reader.Read(cgroup.CgroupsPath)!.MemoryLimitBytes, Is.EqualTo(32UL << 20));
+
+        updater.Apply(cgroup.CgroupsPath, new CgroupResources { MemoryLimitBytes = 128 << 20 });
+        Assert.That(reader.Read(cgroup.CgroupsPath)!.MemoryLimitBytes, Is.EqualTo(128UL << 20), "memory alone, above the old memsw");
 
         updater.Apply(cgroup.CgroupsPath, new CgroupResources { MemoryLimitBytes = -1 });
         Assert.That(reader.Read(cgroup.CgroupsPath)!.MemoryLimitBytes, Is.Null, "-1 lifts the limit");

@@ -181,6 +181,77 @@ public sealed class ContainerMonitorTests
     }
 
     [Test]
+    public async Task Stopping_a_created_but_never_started_container_records_an_exit()
+    {
+        var (id, _) = await CreateAsync("sleep", "100");
+        var exit = await _monitor.StopAsync(id, TimeSpan.FromSeconds(5));
+        Assert.That(exit, Is.Not.Null);
+        Assert.That(exit!.ExitCode, Is.EqualTo(137));
+    }
+
+    [Test]
+    public async Task Attach_socket_delivers_stdout_packets_tagged_with_stream_id_2()
+    {
+        var (id, spec) = await RunAsync("sh", "-c", "while true; do echo tick; sleep 0.1; done");
+        var paths = _monitor.Paths(id, spec.BundlePath);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Seqpacket, System.Net.Sockets.ProtocolType.Unspecified);
+        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(paths.AttachSocket));
+        var buf = new byte[32768];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var n = await socket.ReceiveAsync(buf, System.Net.Sockets.SocketFlags.None, cts.Token);
+        Assert.That(n, Is.GreaterThan(1));
+        Assert.That(buf[0], Is.EqualTo(2), "stdout");
+        Assert.That(Encoding.UTF8.GetString(buf, 1, n - 1), Does.Contain("tick"));
+    }
+
+    [Test]
+    public async Task A_terminal_container_logs_its_tty_output_as_stdout()
+    {
+        var id = "mon-tty-" + Guid.NewGuid().ToString("N")[..6];
+        _ids.Add(id);
+        var bundle = TestBundle.Create(_dir.Sub(id), id, ["sh", "-c", "echo on-tty; exit 0"], terminal: true);
+        var spec = new ContainerLaunchSpec(id, id, bundle, Path.Combine(_dir.Path, "logs", id + ".log")) { Terminal = true };
+        await _monitor.CreateAsync(spec);
+        await _monitor.StartAsync(id);
+        var exit = await WaitExit(_monitor, id);
+        Assert.That(exit.ExitCode, Is.Zero);
+        Assert.That(File.ReadAllText(spec.LogPath), Does.Contain("stdout F on-tty"));
+    }
+
+    [Test]
+    public async Task Resize_through_the_control_fifo_changes_the_terminal_size()
+    {
+        var id = "mon-tty-" + Guid.NewGuid().ToString("N")[..6];
+        _ids.Add(id);
+        var bundle = TestBundle.Create(_dir.Sub(id), id, ["sh", "-c", "sleep 1; stty size"], terminal: true);
+        var spec = new ContainerLaunchSpec(id, id, bundle, Path.Combine(_dir.Path, "logs", id + ".log")) { Terminal = true };
+        await _monitor.CreateAsync(spec);
+        await _monitor.StartAsync(id);
+        await _monitor.ResizeAsync(id, bundle, 33, 111);
+        await WaitExit(_monitor, id);
+        Assert.That(File.ReadAllText(spec.LogPath), Does.Contain("stdout F 33 111"));
+    }
+
+    [Test]
+    public async Task Stdin_written_to_the_attach_socket_reaches_the_container()
+    {
+        var id = "mon-in-" + Guid.NewGuid().ToString("N")[..6];
+        _ids.Add(id);
+        var bundle = TestBundle.Create(_dir.Sub(id), id, ["sh", "-c", "read line; echo got-$line"]);
+        var spec = new ContainerLaunchSpec(id, id, bundle, Path.Combine(_dir.Path, "logs", id + ".log")) { Stdin = true, StdinOnce = true };
+        await _monitor.CreateAsync(spec);
+        await _monitor.StartAsync(id);
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Seqpacket, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(_monitor.Paths(id).AttachSocket));
+            await socket.SendAsync(Encoding.UTF8.GetBytes("hello\n"), System.Net.Sockets.SocketFlags.None);
+            var exit = await WaitExit(_monitor, id);
+            Assert.That(exit.ExitCode, Is.Zero);
+        }
+        Assert.That(File.ReadAllText(spec.LogPath), Does.Contain("stdout F got-hello"));
+    }
+
+    [Test]
     public async Task Stop_with_grace_lets_a_process_exit_on_SIGTERM()
     {
         var (id, _) = await RunAsync("sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done");

@@ -7,7 +7,7 @@ namespace CriShim.Tests.Integration.Runc;
 public static class TestBundle
 {
     private static readonly string[] Applets =
-        ["sh", "echo", "sleep", "cat", "ls", "true", "false", "kill", "ps", "hostname", "ip", "ping", "trap", "env", "id", "wc", "head", "yes", "ifconfig", "mount"];
+        ["sh", "echo", "sleep", "cat", "stty", "read", "ls", "true", "false", "kill", "ps", "hostname", "ip", "ping", "trap", "env", "id", "wc", "head", "yes", "ifconfig", "mount"];
 
     public static bool BusyboxAvailable => File.Exists("/bin/busybox");
 

@@ -48,4 +48,20 @@ public class CgroupParsingTests
         Assert.That(CgroupStatsReader.WorkingSet(100, null), Is.EqualTo(100UL));
         Assert.That(CgroupStatsReader.WorkingSet(null, 30), Is.Null);
     }
+
+    [Test]
+    public void Pressure_files_give_some_and_full_with_total_in_nanoseconds()
+    {
+        var psi = PressureParser.Parse("some avg10=1.50 avg60=0.25 avg300=0.00 total=1234\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=7\n");
+
+        Assert.That(psi!.Some, Is.EqualTo(new PressureData(1_234_000, 1.5, 0.25, 0)));
+        Assert.That(psi.Full!.TotalNanoSeconds, Is.EqualTo(7_000UL));
+    }
+
+    [Test]
+    public void A_pressure_file_with_only_some_has_no_full_and_garbage_has_neither()
+    {
+        Assert.That(PressureParser.Parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n")!.Full, Is.Null);
+        Assert.That(PressureParser.Parse("nonsense\n"), Is.Null);
+    }
 }

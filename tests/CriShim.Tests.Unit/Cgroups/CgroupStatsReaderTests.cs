@@ -19,6 +19,9 @@ public class CgroupStatsReaderTests
         fs.Write("memory", Pod, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
         fs.Write("pids", Pod, "pids.current", "4\n");
         fs.Write("pids", Pod, "pids.max", "max\n");
+        fs.Write("memory", Pod, "memory.memsw.usage_in_bytes", "10500000\n");
+        fs.Write("memory", Pod, "memory.memsw.limit_in_bytes", "33554432\n");
+        fs.Write("unified", Pod, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=42\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
 
         var stats = new CgroupStatsReader(fs.Layout).Read(Pod);
 
@@ -35,6 +38,11 @@ public class CgroupStatsReaderTests
         Assert.That(stats.OomKillCount, Is.EqualTo(3UL));
         Assert.That(stats.PidsCurrent, Is.EqualTo(4UL));
         Assert.That(stats.PidsLimit, Is.Null, "max means unlimited");
+        Assert.That(stats.SwapUsageBytes, Is.EqualTo(500000UL), "memsw usage minus memory usage");
+        Assert.That(stats.SwapLimitBytes, Is.EqualTo(16777216UL));
+        Assert.That(stats.SwapAvailableBytes, Is.EqualTo(16777216UL - 500000UL));
+        Assert.That(stats.CpuPressure?.Some?.TotalNanoSeconds, Is.EqualTo(42_000UL), "PSI comes from the unified side of a hybrid host");
+        Assert.That(stats.MemoryPressure, Is.Null);
         Assert.That(stats.CpuSample?.UsageCoreNanoSeconds, Is.EqualTo(123456789UL));
     }
 
@@ -75,6 +83,9 @@ public class CgroupStatsReaderTests
         fs.Write("unified", Pod, "memory.events", "low 0\nhigh 0\nmax 4\noom 2\noom_kill 1\n");
         fs.Write("unified", Pod, "pids.current", "2\n");
         fs.Write("unified", Pod, "pids.max", "100\n");
+        fs.Write("unified", Pod, "memory.swap.current", "4096\n");
+        fs.Write("unified", Pod, "memory.swap.max", "max\n");
+        fs.Write("unified", Pod, "memory.pressure", "some avg10=2.00 avg60=1.00 avg300=0.50 total=900\nfull avg10=1.00 avg60=0.50 avg300=0.25 total=300\n");
 
         var reader = new CgroupStatsReader(fs.Layout);
         var stats = reader.Read(Pod)!;
@@ -87,6 +98,9 @@ public class CgroupStatsReaderTests
         Assert.That(stats.OomKillCount, Is.EqualTo(1UL));
         Assert.That(reader.ReadOomKillCount(Pod), Is.EqualTo(1UL));
         Assert.That(stats.PidsLimit, Is.EqualTo(100UL));
+        Assert.That(stats.SwapUsageBytes, Is.EqualTo(4096UL));
+        Assert.That(stats.SwapAvailableBytes, Is.Null, "unlimited swap");
+        Assert.That(stats.MemoryPressure?.Full?.Avg10, Is.EqualTo(1.0));
     }
 
     [Test]

@@ -47,6 +47,19 @@ public class CgroupUpdaterTests
     }
 
     [Test]
+    public void V1_raising_only_the_memory_limit_moves_memsw_along_keeping_the_swap_allowance()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        fs.Write("memory", Pod, "memory.limit_in_bytes", "1000\n");
+        fs.Write("memory", Pod, "memory.memsw.limit_in_bytes", "1500\n");
+
+        var result = new CgroupUpdater(fs.Layout).Apply(Pod, new CgroupResources { MemoryLimitBytes = 5000 });
+
+        Assert.That(result.Applied[0], Does.Contain("memory.memsw.limit_in_bytes=5500"), "memsw first, or the kernel refuses");
+        Assert.That(fs.Read("memory", Pod, "memory.limit_in_bytes"), Is.EqualTo("5000"));
+    }
+
+    [Test]
     public void V1_update_writes_shares_period_quota_cpuset_and_pids_into_their_hierarchies()
     {
         using var fs = FakeCgroupFs.Hybrid();

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace CriShim.Runtime.Exec;
+
+/// <summary>
+/// A process started in a running container for an interactive exec, through `conmon --exec --exec-attach`
+/// (conmon runs `runc exec --detach [--tty]` and, being a subreaper, reaps the process and reports its exit
+/// code). Why not a bare `runc exec`: attached, it waits for every holder of its output pipes (a background child
+/// keeps the session open forever) and refuses --console-socket; detached, nobody of ours reaps the process.
+/// The protocol: conmon reads the start pipe, creates its attach socket and says so on the attach pipe; we
+/// connect, write the start pipe again, conmon starts runc and reports the pid, later the exit code, on the sync
+/// pipe. Stdio travel over the attach socket (<see cref="ConmonAttachment"/>), resizes over conmon's ctl fifo.
+/// </summary>
+public sealed class ExecProcess : IAsyncDisposable
+{
+    readonly ExecSpec _spec;
+    readonly Process _conmon;
+    readonly HandoverPipe _sync;
+    readonly ConmonAttachment _attachment;
+    readonly ILogger _log;
+    readonly Task _output;
+    readonly int _pid, _pidfd;
+    readonly Task<(int Value, string? Message)?> _exit;
+    int _disposed;
+
+    ExecProcess(ExecSpec spec, Process conmon, HandoverPipe sync, ConmonAttachment attachment, int pid, ILogger log)
+    {
+        _spec = spec;
+        _conmon = conmon;
+        _sync = sync;
+        _attachment = attachment;
+        // conmon reaps the process, and has not yet: the pid is still its own. Pin it with a pidfd so a later kill
+        // cannot hit a recycled pid.
+        _pid = pid;
+        _pidfd = ExecNative.pidfd_open(pid);
+        _log = log;
+        var stdout = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
+        var stderr = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
+        Stdout = stdout.Reader.AsStream();
+        Stderr = spec.Tty ? null : stderr.Reader.AsStream();
+        Stdin = spec.Stdin ? new AttachInput(attachment) : null;
+        // A blocking pipe read ignores cancellation: read the exit report once, callers wait on the task.
+        _exit = Task.Run(() => sync.ReadMessageAsync(CancellationToken.None));
+        _output = Task.Run(async () =>
+        {
+            try { await attachment.CopyOutputAsync(stdout.Writer.AsStream(), stderr.Writer.AsStream(), CancellationToken.None); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException) { }
+            finally
+            {
+                await stdout.Writer.CompleteAsync();
+                await stderr.Writer.CompleteAsync();
+            }
+        });
+    }
+
+    /// <summary>Writable stdin, or null when not requested; disposing it ends the process's stdin.</summary>
+    public Stream? Stdin { get; }
+    /// <summary>The process's stdout; with a terminal, the terminal's output.</summary>
+    public Stream Stdout { get; }
+    /// <summary>The process's stderr; null with a terminal.</summary>
+    public Stream? Stderr { get; }
+    public bool Tty => _spec.Tty;
+
+    public static async Task<ExecProcess> StartAsync(ExecSpec spec, ILogger log, CancellationToken ct)
+    {
+        if (spec.Command.Count == 0) throw new ArgumentException("exec needs a command");
+        Directory.CreateDirectory(spec.ScratchDir);
+        var session = Path.GetFileName(spec.ScratchDir.TrimEnd('/'));
+        var processSpec = Path.Combine(spec.ScratchDir, "process.json");
+        await File.WriteAllTextAsync(processSpec, await ProcessSpecAsync(spec, ct), ct);
+        foreach (var dir in new[] { "s", "exits" }) Directory.CreateDirectory(Path.Combine(spec.ScratchDir, dir));
+
+        var start = new HandoverPipe(childWrites: false);
+        var attachReady = new HandoverPipe(childWrites: true);
+        var sync = new HandoverPipe(childWrites: true);
+        Process? conmon = null;
+        ConmonAttachment? attachment = null;
+        try
+        {
+            var psi = new ProcessStartInfo("/bin/sh")
+            {
+                UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            // The shell opens the handed-over pipe ends as fds 3-5, then becomes conmon.
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("exec 3<\"$1\" 4>\"$2\" 5>\"$3\" && shift 3 && exec \"$@\"");
+            psi.ArgumentList.Add("sh");
+            psi.ArgumentList.Add(start.ChildPath);
+            psi.ArgumentList.Add(attachReady.ChildPath);
+            psi.ArgumentList.Add(sync.ChildPath);
+            psi.Environment["_OCI_STARTPIPE"] = "3";
+            psi.Environment["_OCI_ATTACHPIPE"] = "4";
+            psi.Environment["_OCI_SYNCPIPE"] = "5";
+            foreach (var arg in ConmonArgs(spec, session, processSpec)) psi.ArgumentList.Add(arg);
+
+            conmon = Process.Start(psi) ?? throw new IOException($"could not start {spec.ConmonBinary}");
+            conmon.StandardInput.Close();
+            _ = conmon.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+            var conmonErrors = conmon.StandardError.ReadToEndAsync(CancellationToken.None);
+            log.LogDebug("conmon exec {ContainerId} {Command} tty={Tty} pid={Pid}", spec.ContainerId, spec.Command, spec.Tty, conmon.Id);
+
+            // First write: conmon may go on (it would wait here so a caller can place it in a cgroup).
+            await start.Ours.WriteAsync("0"u8.ToArray(), ct);
+            var ready = await UntilConmonSaysAsync(attachReady, conmon, conmonErrors, ct);
+            // The shell has opened every end by now: drop our copies so end of file means conmon is gone.
+            start.ReleaseChildEnd();
+            attachReady.ReleaseChildEnd();
+            sync.ReleaseChildEnd();
+            if (ready.Value < 0) throw new IOException($"conmon could not set up the exec session: {ready.Message}");
+
+            log.LogDebug("conmon exec session {Session}: attach socket ready", session);
+            attachment = await ConmonAttachment.ConnectAsync(Path.Combine(spec.ScratchDir, "attach"), Path.Combine(spec.ScratchDir, "ctl"), log, ct);
+            // Second write: now that we listen, conmon starts `runc exec`.
+            await start.Ours.WriteAsync("0"u8.ToArray(), ct);
+            var started = await UntilConmonSaysAsync(sync, conmon, conmonErrors, ct);
+            log.LogDebug("conmon exec session {Session}: process {Pid} started", session, started.Value);
+            if (started.Value <= 0)
+                throw new IOException(string.IsNullOrWhiteSpace(started.Message) ? "runc exec failed" : started.Message.Trim());
+            return new ExecProcess(spec, conmon, sync, attachment, started.Value, log);
+        }
+        catch
+        {
+            if (attachment is not null) await attachment.DisposeAsync();
+            sync.Dispose();
+            if (conmon is not null)
+            {
+                // Abandoned mid-start (the client left): the process may already run; conmon is still its reaper,
+                // so its pid is still its own. Kill it before conmon, or it would outlive the session.
+                KillByPidFile(Path.Combine(spec.ScratchDir, "exec.pid"));
+                try
+                {
+                    if (!conmon.HasExited)
+                    {
+                        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                        try { await conmon.WaitForExitAsync(grace.Token); } catch (OperationCanceledException) { }
+                        if (!conmon.HasExited) conmon.Kill();
+                    }
+                }
+                catch (InvalidOperationException) { }
+                conmon.Dispose();
+            }
+            TryDelete(spec.ScratchDir);
+            throw;
+        }
+        finally
+        {
+            start.Dispose();
+            attachReady.Dispose();
+        }
+    }
+
+    static IEnumerable<string> ConmonArgs(ExecSpec spec, string session, string processSpec)
+    {
+        var d = spec.ScratchDir;
+        string[] args =
+        [
+            spec.ConmonBinary, "--api-version", "1", "--sync", "-e", "--exec-attach", "--exec-process-spec", processSpec,
+            "-c", spec.ContainerId, "-u", session, "-n", session, "-r", ResolveBinary(spec.RuncBinary), "-b", d,
+            "-p", Path.Combine(d, "exec.pid"), "-l", "k8s-file:" + Path.Combine(d, "exec.log"),
+            "--exit-dir", Path.Combine(d, "exits"), "--socket-dir-path", Path.Combine(d, "s"),
+            "--runtime-arg", "--root=" + spec.RuncRoot,
+        ];
+        return spec.Tty ? [.. args, "-t", .. spec.Stdin ? new[] { "-i" } : []] : spec.Stdin ? [.. args, "-i"] : args;
+    }
+
+    static void KillByPidFile(string pidFile)
+    {
+        try
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && pid > 0)
+                ExecNative.kill(pid, ExecNative.SIGKILL);
+        }
+        catch (IOException) { }
+    }
+
+    /// <summary>conmon wants an absolute runtime path: look a bare name up in PATH.</summary>
+    static string ResolveBinary(string binary)
+    {
+        if (Path.IsPathRooted(binary)) return binary;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':'))
+        {
+            var candidate = Path.Combine(dir, binary);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return binary;
+    }
+
+    /// <summary>The container's own process settings (env, cwd, user, capabilities) with our command and terminal.</summary>
+    static async Task<string> ProcessSpecAsync(ExecSpec spec, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(spec.RuncBinary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--root", spec.RuncRoot, "state", spec.ContainerId }) psi.ArgumentList.Add(a);
+        using var runc = Process.Start(psi) ?? throw new IOException($"could not start {spec.RuncBinary}");
+        var state = await runc.StandardOutput.ReadToEndAsync(ct);
+        var errors = await runc.StandardError.ReadToEndAsync(ct);
+        await runc.WaitForExitAsync(ct);
+        if (runc.ExitCode != 0) throw new IOException($"container {spec.ContainerId}: {errors.Trim()}");
+        using var doc = JsonDocument.Parse(state);
+        if (doc.RootElement.GetProperty("status").GetString() != "running")
+            throw new IOException($"container {spec.ContainerId} is not running");
+        var bundle = doc.RootElement.GetProperty("bundle").GetString()!;
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(bundle, "config.json"), ct))!.AsObject();
+        var process = config["process"]?.DeepClone().AsObject() ?? new JsonObject();
+        process["args"] = new JsonArray(spec.Command.Select(a => (JsonNode)JsonValue.Create(a)!).ToArray());
+        process["terminal"] = spec.Tty;
+        process.Remove("consoleSize");
+        return process.ToJsonString();
+    }
+
+    /// <summary>The next message on a conmon pipe, or a failure carrying conmon's stderr if it exits first.</summary>
+    static async Task<(int Value, string? Message)> UntilConmonSaysAsync(HandoverPipe pipe, Process conmon, Task<string> conmonErrors, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var message = pipe.ReadMessageAsync(stop.Token);
+        var exited = conmon.WaitForExitAsync(stop.Token);
+        if (await Task.WhenAny(message, exited) == message && await message is { } m) return m;
+        await stop.CancelAsync();
+        ct.ThrowIfCancellationRequested();
+        pipe.ReleaseChildEnd(); // unblocks the pending read
+        var errors = await conmonErrors.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        throw new IOException($"conmon exited during exec setup: {errors.Trim()}");
+    }
+
+    /// <summary>Sets the terminal's size through conmon's control fifo; ignored without a terminal.</summary>
+    public void Resize(TerminalSize size)
+    {
+        if (!_spec.Tty) return;
+        try { _attachment.ResizeAsync(size, CancellationToken.None).GetAwaiter().GetResult(); }
+        catch (IOException e) { _log.LogDebug("resizing the exec terminal failed: {Error}", e.Message); }
+    }
+
+    /// <summary>Waits for the process to end; the result is its exit code (128+n when killed by signal n).</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken ct)
+    {
+        var exit = await _exit.WaitAsync(ct);
+        if (exit is null)
+        {
+            await _conmon.WaitForExitAsync(ct);
+            throw new IOException($"conmon exited without reporting the exit code (status {_conmon.ExitCode})");
+        }
+        return exit.Value.Value;
+    }
+
+    /// <summary>SIGKILLs the process (conmon, its reaper, reports the exit and leaves).</summary>
+    public void Kill()
+    {
+        if (_pidfd >= 0) ExecNative.pidfd_send_signal(_pidfd, ExecNative.SIGKILL);
+        else if (!_exit.IsCompleted) ExecNative.kill(_pid, ExecNative.SIGKILL); // kernels before 5.3
+
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        bool exited;
+        try { exited = _conmon.HasExited; } catch (InvalidOperationException) { exited = true; }
+        if (!exited)
+        {
+            Kill();
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { await _conmon.WaitForExitAsync(grace.Token); }
+            catch (OperationCanceledException)
+            {
+                _log.LogWarning("conmon for an exec in {ContainerId} did not exit; killing it", _spec.ContainerId);
+                try { _conmon.Kill(); } catch (InvalidOperationException) { }
+            }
+        }
+        await _attachment.DisposeAsync();
+        try { await _output.WaitAsync(TimeSpan.FromSeconds(5)); } catch (TimeoutException) { }
+        _sync.Dispose();
+        _conmon.Dispose();
+        if (_pidfd >= 0) ExecNative.close(_pidfd);
+        TryDelete(_spec.ScratchDir);
+    }
+
+    static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>stdin as a write-only stream over the attach socket; disposing it half-closes the socket.</summary>
+    sealed class AttachInput(ConmonAttachment attachment) : Stream
+    {
+        int _closed;
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => attachment.SendInputAsync(buffer, ct);
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => attachment.SendInputAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override void Write(byte[] buffer, int offset, int count) => attachment.SendInputAsync(buffer.AsMemory(offset, count), default).AsTask().GetAwaiter().GetResult();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _closed, 1) == 0) attachment.CloseInput();
+            base.Dispose(disposing);
+        }
+        public override bool CanRead => false;
+        public override bool CanWrite => true;
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,70 @@
+using CriShim.Streaming;
+using Grpc.Core;
+using Runtime.V1;
+
+namespace CriShim.Cri;
+
+/// <summary>
+/// Exec, Attach and PortForward: validate, park the request in the streaming server and answer its single-use
+/// URL; the kubelet (or crictl) then connects there. The streaming URL base shows in verbose Status.
+/// </summary>
+public sealed partial class RuntimeServiceHandler
+{
+    StreamingServer Streaming => services.GetRequiredService<StreamingServer>();
+    IStreamingTargets StreamingTargets => services.GetRequiredService<IStreamingTargets>();
+
+    public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
+    {
+        if (request.Cmd.Count == 0) throw CriException.Invalid("cmd must not be empty");
+        ValidateStdio(request.Tty, request.Stdin, request.Stdout, request.Stderr);
+        var container = await RunningContainer(request.ContainerId, context.CancellationToken);
+        var url = Park(new ExecStreamRequest(container, request.Cmd.ToList(), request.Tty, request.Stdin, request.Stdout, request.Stderr));
+        return new ExecResponse { Url = url };
+    }
+
+    public override async Task<AttachResponse> Attach(AttachRequest request, ServerCallContext context)
+    {
+        ValidateStdio(request.Tty, request.Stdin, request.Stdout, request.Stderr);
+        var container = await RunningContainer(request.ContainerId, context.CancellationToken);
+        var url = Park(new AttachStreamRequest(container, request.Tty, request.Stdin, request.Stdout, request.Stderr));
+        return new AttachResponse { Url = url };
+    }
+
+    public override async Task<PortForwardResponse> PortForward(PortForwardRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrEmpty(request.PodSandboxId)) throw CriException.Invalid("pod_sandbox_id is required");
+        if (request.Port.Any(p => p is < 1 or > 65535)) throw CriException.Invalid("ports must be between 1 and 65535");
+        var pod = await StreamingTargets.FindReadyPodAsync(request.PodSandboxId, context.CancellationToken)
+                  ?? throw CriException.NotFound($"pod sandbox {request.PodSandboxId} not found or not ready");
+        var url = Park(new PortForwardStreamRequest(pod, request.Port.ToList()));
+        return new PortForwardResponse { Url = url };
+    }
+
+    static void ValidateStdio(bool tty, bool stdin, bool stdout, bool stderr)
+    {
+        if (tty && stderr) throw CriException.Invalid("tty and stderr cannot both be true");
+        if (!stdin && !stdout && !stderr) throw CriException.Invalid("one of stdin, stdout, or stderr must be set");
+    }
+
+    async Task<ContainerTarget> RunningContainer(string containerId, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(containerId)) throw CriException.Invalid("container_id is required");
+        return await StreamingTargets.FindRunningContainerAsync(containerId, ct)
+               ?? throw CriException.NotFound($"container {containerId} not found or not running");
+    }
+
+    string Park(StreamRequest request)
+    {
+        try { return Streaming.UrlFor(request); }
+        catch (RequestCacheFullException e) { throw new CriException(StatusCode.ResourceExhausted, e.Message); }
+    }
+
+    /// <summary>Verbose Status entries of the streaming server.</summary>
+    IEnumerable<(string Key, string Value)> StreamingStatusInfo()
+    {
+        var server = services.GetService<StreamingServer>();
+        Uri? url = null;
+        try { url = server?.BaseUrl; } catch (InvalidOperationException) { }
+        if (url is not null) yield return ("streamingUrl", url.ToString());
+    }
+}

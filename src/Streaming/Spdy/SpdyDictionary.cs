@@ -1,0 +1,47 @@
+using System.Text;
+
+namespace CriShim.Streaming.Spdy;
+
+/// <summary>
+/// The SPDY/3 header compression dictionary (draft-mbelshe-httpbis-spdy-00 §2.6.10.1): common header words,
+/// each prefixed with its 32-bit big-endian length, followed by a block of common values. Built rather than
+/// spelled out byte by byte; its length (1423) and Adler-32 are pinned by a unit test.
+/// </summary>
+static class SpdyDictionary
+{
+    static readonly string[] Words =
+    [
+        "options", "head", "post", "put", "delete", "trace", "accept", "accept-charset", "accept-encoding",
+        "accept-language", "accept-ranges", "age", "allow", "authorization", "cache-control", "connection",
+        "content-base", "content-encoding", "content-language", "content-length", "content-location", "content-md5",
+        "content-range", "content-type", "date", "etag", "expect", "expires", "from", "host", "if-match",
+        "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified", "location",
+        "max-forwards", "pragma", "proxy-authenticate", "proxy-authorization", "range", "referer", "retry-after",
+        "server", "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "vary", "via", "warning",
+        "www-authenticate", "method", "get", "status", "200 OK", "version", "HTTP/1.1", "url", "public",
+        "set-cookie", "keep-alive", "origin",
+    ];
+
+    const string Tail =
+        "100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505" +
+        "203 Non-Authoritative Information204 No Content301 Moved Permanently400 Bad Request401 Unauthorized" +
+        "403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented503 Service Unavailable" +
+        "Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMT" +
+        "chunked,text/html,image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain," +
+        "text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0.";
+
+    public static readonly byte[] Bytes = Build();
+
+    static byte[] Build()
+    {
+        var buffer = new List<byte>(1423);
+        foreach (var word in Words)
+        {
+            var length = word.Length;
+            buffer.AddRange([(byte)(length >> 24), (byte)(length >> 16), (byte)(length >> 8), (byte)length]);
+            buffer.AddRange(Encoding.ASCII.GetBytes(word));
+        }
+        buffer.AddRange(Encoding.ASCII.GetBytes(Tail));
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,36 @@
+using CriShim.Config;
+using CriShim.Streaming.PortForward;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CriShim.Streaming;
+
+public static class StreamingServices
+{
+    /// <summary>
+    /// Registers the streaming server (started with the daemon as a hosted service) and its pod dialer.
+    /// The daemon must register its own <see cref="IStreamingTargets"/>; until it does every lookup answers
+    /// "not found".
+    /// </summary>
+    public static IServiceCollection AddStreaming(this IServiceCollection services, CriShimOptions options)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new StreamingServerOptions
+        {
+            Address = options.Streaming.Address,
+            ConmonBinary = options.Conmon,
+            // Short: conmon's attach socket for each exec lives below it.
+            ScratchDir = Path.Combine(options.State, "x"),
+        });
+        services.TryAddSingleton<IPodDialer, NetNsPodDialer>();
+        services.TryAddSingleton<IStreamingTargets, NoStreamingTargets>();
+        services.AddSingleton<StreamingServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StreamingServer>());
+        return services;
+    }
+
+    sealed class NoStreamingTargets : IStreamingTargets
+    {
+        public Task<ContainerTarget?> FindRunningContainerAsync(string containerId, CancellationToken ct) => Task.FromResult<ContainerTarget?>(null);
+        public Task<PodTarget?> FindReadyPodAsync(string podSandboxId, CancellationToken ct) => Task.FromResult<PodTarget?>(null);
+    }
+}

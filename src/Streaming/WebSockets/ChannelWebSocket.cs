@@ -1,0 +1,196 @@
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace CriShim.Streaming.WebSockets;
+
+/// <summary>
+/// Kubernetes' channel multiplexing over one WebSocket: every message starts with its channel number, a raw
+/// byte (channel.k8s.io, v4/v5.channel.k8s.io) or an ASCII digit followed by base64 data (base64 protocols).
+/// v5 adds the close signal: a message on channel 255 whose payload names the channel the client closed
+/// (stdin end of input). Inputs are pipes filled by the receive loop (their back-pressure pauses it);
+/// outputs send one message per write.
+/// </summary>
+public sealed class ChannelWebSocket : IAsyncDisposable
+{
+    public const byte CloseChannel = 255;
+    const int MaxMessage = 16 * 1024 * 1024;
+
+    readonly WebSocket _socket;
+    readonly ILogger _log;
+    readonly TimeSpan _idleTimeout;
+    readonly SemaphoreSlim _sendLock = new(1, 1);
+    readonly Dictionary<byte, Pipe> _inputs = new();
+    readonly CancellationTokenSource _gone = new();
+    readonly Timer _idleTimer;
+
+    public ChannelWebSocket(WebSocket socket, string protocol, ILogger log, TimeSpan idleTimeout)
+    {
+        _socket = socket;
+        _log = log;
+        _idleTimeout = idleTimeout;
+        Protocol = protocol;
+        Base64 = protocol.Contains("base64", StringComparison.Ordinal);
+        _idleTimer = new Timer(_ => Abort("idle"), null, Timeout.Infinite, Timeout.Infinite);
+        Touch();
+    }
+
+    public string Protocol { get; }
+    public bool Base64 { get; }
+    /// <summary>Cancelled once the client closed the socket or it failed.</summary>
+    public CancellationToken Gone => _gone.Token;
+
+    /// <summary>A stream of what the client sends on a channel; register before <see cref="RunAsync"/>.</summary>
+    public Stream Input(byte channel)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
+        _inputs[channel] = pipe;
+        return pipe.Reader.AsStream();
+    }
+
+    /// <summary>A write-only stream whose writes become messages on a channel.</summary>
+    public Stream Output(byte channel) => new OutputStream(this, channel);
+
+    /// <summary>Receives until the client closes; inputs end (EOF) with it.</summary>
+    public async Task RunAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        var message = new MemoryStream();
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                var result = await _socket.ReceiveAsync(buffer, _gone.Token);
+                Touch();
+                if (result.MessageType == WebSocketMessageType.Close) break;
+                message.Write(buffer, 0, result.Count);
+                if (message.Length > MaxMessage) throw new InvalidDataException("WebSocket message too large");
+                if (!result.EndOfMessage) continue;
+                await DispatchAsync(message.ToArray());
+                message.SetLength(0);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or InvalidDataException or IOException or FormatException)
+        {
+            _log.LogDebug("WebSocket receive ended: {Error}", e.Message);
+        }
+        finally
+        {
+            foreach (var pipe in _inputs.Values) await pipe.Writer.CompleteAsync();
+            try { _gone.Cancel(); } catch (ObjectDisposedException) { }
+        }
+    }
+
+    async Task DispatchAsync(byte[] message)
+    {
+        if (message.Length == 0) return;
+        byte channel;
+        byte[] data;
+        if (Base64)
+        {
+            channel = (byte)(message[0] - '0');
+            data = Convert.FromBase64String(Encoding.ASCII.GetString(message, 1, message.Length - 1));
+        }
+        else
+        {
+            channel = message[0];
+            data = message[1..];
+        }
+        if (channel == CloseChannel && Protocol.StartsWith("v5.", StringComparison.Ordinal))
+        {
+            if (data.Length > 0 && _inputs.TryGetValue(data[0], out var closed)) await closed.Writer.CompleteAsync();
+            return;
+        }
+        if (!_inputs.TryGetValue(channel, out var pipe) || data.Length == 0) return;
+        try { await pipe.Writer.WriteAsync(data, _gone.Token); }
+        catch (InvalidOperationException) { } // written after the client closed the channel: dropped
+    }
+
+    public async Task SendAsync(byte channel, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        await _sendLock.WaitAsync(ct);
+        try
+        {
+            if (_socket.State != WebSocketState.Open) throw new IOException("WebSocket is closed");
+            if (Base64)
+            {
+                var text = (char)('0' + channel) + Convert.ToBase64String(data.Span);
+                await _socket.SendAsync(Encoding.ASCII.GetBytes(text), WebSocketMessageType.Text, true, ct);
+            }
+            else
+            {
+                var frame = new byte[data.Length + 1];
+                frame[0] = channel;
+                data.CopyTo(frame.AsMemory(1));
+                await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, ct);
+            }
+        }
+        catch (WebSocketException e) { throw new IOException(e.Message, e); }
+        finally { _sendLock.Release(); }
+        Touch();
+    }
+
+    /// <summary>Closes the socket politely (the client learns the session is over), bounded in time.</summary>
+    public async Task CloseAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _sendLock.WaitAsync(timeout.Token);
+            try
+            {
+                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+            finally { _sendLock.Release(); }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            _socket.Abort();
+        }
+    }
+
+    void Touch()
+    {
+        if (_idleTimeout > TimeSpan.Zero)
+            try { _idleTimer.Change(_idleTimeout, Timeout.InfiniteTimeSpan); } catch (ObjectDisposedException) { }
+    }
+
+    void Abort(string why)
+    {
+        _log.LogInformation("WebSocket stream session aborted ({Reason})", why);
+        _socket.Abort();
+        try { _gone.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
+    int _disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _idleTimer.DisposeAsync();
+        _socket.Dispose();
+        _gone.Dispose();
+        _sendLock.Dispose();
+    }
+
+    sealed class OutputStream(ChannelWebSocket owner, byte channel) : Stream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) =>
+            new(owner.SendAsync(channel, buffer, ct));
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            owner.SendAsync(channel, buffer.AsMemory(offset, count), ct);
+        public override void Write(byte[] buffer, int offset, int count) =>
+            owner.SendAsync(channel, buffer.AsMemory(offset, count), CancellationToken.None).GetAwaiter().GetResult();
+        public override bool CanRead => false;
+        public override bool CanWrite => true;
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using CriShim.Runtime.Cgroups;
+
+namespace CriShim.Tests.Integration.Cgroups;
+
+/// <summary>Checks the layout resolves cgroups exactly where runc (cgroupfs driver) puts a real container.</summary>
+[NonParallelizable]
+public class RuncContainerCgroupTests
+{
+    [Test]
+    public async Task A_runc_container_under_a_pod_cgroup_is_read_and_the_pod_is_cleaned_up_after_runc_delete()
+    {
+        await using var pod = TestCgroup.Create();
+        var containerPath = pod.CgroupsPath + "/ctr";
+        var work = Directory.CreateTempSubdirectory("crishim-runc-cg-").FullName;
+        var id = "crishim-cg-" + Guid.NewGuid().ToString("N")[..8];
+        var state = Path.Combine(work, "state");
+        try
+        {
+            CreateBundle(work, containerPath);
+            Shell($"runc --root {state} run -d --bundle {work} {id} >/dev/null 2>&1 </dev/null");
+            var reader = new CgroupStatsReader(pod.Layout);
+
+            var container = await Poll.Until(() => reader.Read(containerPath), s => s?.PidsCurrent == 1);
+            var podStats = reader.Read(pod.CgroupsPath)!;
+
+            Assert.That(pod.Layout.Resolve(containerPath).AllDirectories.All(Directory.Exists), Is.True,
+                "runc creates the cgroup in every hierarchy we resolve");
+            Assert.That(container!.MemoryLimitBytes, Is.EqualTo(64UL << 20));
+            Assert.That(container.CpuUsageCoreNanoSeconds, Is.Not.Null);
+            Assert.That(container.MemoryWorkingSetBytes, Is.Not.Null);
+            Assert.That(reader.ReadOomKillCount(containerPath), Is.EqualTo(0UL));
+            Assert.That(podStats.PidsCurrent, Is.EqualTo(1UL), "the pod cgroup counts its containers' tasks");
+
+            Shell($"runc --root {state} kill {id} KILL; sleep 0.3; runc --root {state} delete -f {id}");
+            var removed = await new CgroupCleaner(pod.Layout).RemoveAsync(pod.CgroupsPath);
+            Assert.That(removed.Success, Is.True, () => string.Join("; ", removed.Failures));
+            Assert.That(pod.Paths.Exists, Is.False);
+        }
+        finally
+        {
+            Shell($"runc --root {state} delete -f {id} >/dev/null 2>&1 || true");
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static void CreateBundle(string dir, string cgroupsPath)
+    {
+        var bin = Path.Combine(dir, "rootfs", "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var sub in new[] { "proc", "sys", "dev" })
+            Directory.CreateDirectory(Path.Combine(dir, "rootfs", sub));
+        File.Copy("/bin/busybox", Path.Combine(bin, "busybox"));
+        File.CreateSymbolicLink(Path.Combine(bin, "sleep"), "busybox");
+        Shell($"cd {dir} && runc spec");
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
+        config["process"]!["args"] = new JsonArray("sleep", "300");
+        config["process"]!["terminal"] = false;
+        config["linux"]!["cgroupsPath"] = cgroupsPath;
+        config["linux"]!["resources"] = new JsonObject { ["memory"] = new JsonObject { ["limit"] = 64L << 20 } };
+        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
+    }
+
+    private static void Shell(string command)
+    {
+        using var process = Process.Start("sh", ["-c", command]);
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.Zero, command);
+    }
+}

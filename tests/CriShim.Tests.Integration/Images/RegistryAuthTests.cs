@@ -1,0 +1,65 @@
+using CriShim.Tests.Integration.Support;
+using Grpc.Core;
+using Runtime.V1;
+
+namespace CriShim.Tests.Integration.Images;
+
+/// <summary>Pulls from a registry that requires basic authentication (docker-registry with htpasswd).</summary>
+[TestFixture]
+public sealed class RegistryAuthTests
+{
+    const string User = "crishim";
+    const string Password = "crishim-secret";
+    // bcrypt of Password (cost 4), as htpasswd -B would write it
+    const string Htpasswd = "crishim:$2b$04$yhWEfvVANJATBxVKCpTRXexKg.iHYtsEogcivnDBr0gGK13FhDYp2";
+
+    TestRegistry _secured = null!;
+    DaemonProcess _daemon = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        var shared = await TestRegistry.GetSharedAsync();
+        _secured = await TestRegistry.StartAsync(Htpasswd, User, Password);
+        await _secured.CopyFromAsync(shared, "busybox:1.35", "private/busybox:1.35");
+        _daemon = await DaemonProcess.StartAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        await _daemon.DisposeAsync();
+        await _secured.DisposeAsync();
+    }
+
+    string Ref => $"{_secured.Host}/private/busybox:1.35";
+
+    [Test]
+    public async Task PullImage_WithUsernameAndPassword_Succeeds()
+    {
+        var id = await _daemon.PullAsync(Ref, new AuthConfig { Username = User, Password = Password });
+        Assert.That(await _daemon.StatusAsync(Ref), Has.Property("Id").EqualTo(id));
+        await _daemon.RemoveAsync(id);
+    }
+
+    [Test]
+    public async Task PullImage_WithBase64Auth_Succeeds()
+    {
+        var auth = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{User}:{Password}"));
+        var id = await _daemon.PullAsync(Ref, new AuthConfig { Auth = auth });
+        Assert.That(id, Does.StartWith("sha256:"));
+        await _daemon.RemoveAsync(id);
+    }
+
+    [Test]
+    public async Task PullImage_WithoutCredentials_IsUnauthenticated()
+    {
+        Assert.That(await _daemon.PullFailureAsync(Ref), Is.EqualTo(StatusCode.Unauthenticated));
+    }
+
+    [Test]
+    public async Task PullImage_WithWrongPassword_IsUnauthenticated()
+    {
+        Assert.That(await _daemon.PullFailureAsync(Ref, new AuthConfig { Username = User, Password = "wrong" }), Is.EqualTo(StatusCode.Unauthenticated));
+    }
+}

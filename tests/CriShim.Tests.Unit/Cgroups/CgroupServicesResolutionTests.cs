@@ -1,0 +1,31 @@
+using CriShim.Runtime.Cgroups;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CriShim.Tests.Unit.Cgroups;
+
+/// <summary>The registrations the daemon uses (see the cgroups report) build every cgroup service.</summary>
+public class CgroupServicesResolutionTests
+{
+    [Test]
+    public async Task Every_cgroup_service_resolves_from_a_container_given_only_the_layout()
+    {
+        using var fs = FakeCgroupFs.V2();
+        fs.Write("unified", "/kubepods/c1", "memory.current", "4096\n");
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(fs.Layout)
+            .AddSingleton<CgroupStatsReader>()
+            .AddSingleton<NetworkStatsReader>()
+            .AddSingleton<FilesystemUsageCache>()
+            .AddSingleton<StatsCollector>()
+            .AddSingleton<CgroupUpdater>()
+            .AddSingleton<CgroupCleaner>();
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+        var usage = await provider.GetRequiredService<StatsCollector>().ReadContainerAsync("c1", "/kubepods/c1", null);
+
+        Assert.That(usage!.Cgroup.MemoryUsageBytes, Is.EqualTo(4096UL));
+        Assert.That(provider.GetRequiredService<CgroupUpdater>(), Is.Not.Null);
+        Assert.That(provider.GetRequiredService<CgroupCleaner>(), Is.Not.Null);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace CriShim.Tests.Unit.Images;
+
+/// <summary>
+/// A tiny OCI registry on loopback (HttpListener) for protocol tests: serves manifests and blobs from memory and can
+/// require a bearer token (issued by its own /token endpoint) or answer with scripted failures.
+/// </summary>
+sealed class FakeRegistry : IDisposable
+{
+    readonly HttpListener _listener = new();
+    readonly CancellationTokenSource _stop = new();
+    readonly Task _loop;
+
+    public FakeRegistry()
+    {
+        // HttpListener has no port 0: try free ports until one binds.
+        for (var attempt = 0; ; attempt++)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try { _listener.Start(); break; }
+            catch (HttpListenerException) when (attempt < 10) { }
+        }
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public int Port { get; }
+    public string Host => $"127.0.0.1:{Port}";
+    /// <summary>path -> (content type, body); e.g. "/v2/repo/manifests/tag".</summary>
+    public ConcurrentDictionary<string, (string ContentType, byte[] Body)> Content { get; } = new();
+    /// <summary>When set, every /v2/ request needs "Authorization: Bearer TOKEN".</summary>
+    public string? RequiredToken { get; set; }
+    /// <summary>When set, /token requires these basic credentials.</summary>
+    public (string User, string Password)? TokenCredentials { get; set; }
+    /// <summary>Status codes answered (in order) before serving normally.</summary>
+    public ConcurrentQueue<HttpStatusCode> Failures { get; } = new();
+    /// <summary>The identity (refresh) token a POST to /token must present.</summary>
+    public string? RefreshToken { get; set; }
+    /// <summary>Blob requests get headers and one byte, then nothing for seconds.</summary>
+    public bool StallBlobs { get; set; }
+    public ConcurrentQueue<string> Requests { get; } = new();
+    public string? LastTokenQuery { get; private set; }
+
+    async Task ServeAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception) when (_stop.IsCancellationRequested) { return; }
+            catch (HttpListenerException) { return; }
+            catch (ObjectDisposedException) { return; }
+            // each request on its own task: a stalled answer must not hold up the others
+            _ = Task.Run(async () =>
+            {
+                try { await HandleAsync(context); }
+                catch (Exception) { try { context.Response.StatusCode = 500; } catch (InvalidOperationException) { } }
+                finally { try { context.Response.Close(); } catch (Exception) { } }
+            });
+        }
+    }
+
+    async Task HandleAsync(HttpListenerContext context)
+    {
+        if (StallBlobs && context.Request.Url!.AbsolutePath.Contains("/blobs/"))
+        {
+            // headers and a first byte, then silence
+            context.Response.ContentLength64 = 100;
+            context.Response.OutputStream.Write([1]);
+            context.Response.OutputStream.Flush();
+            await Task.Delay(TimeSpan.FromSeconds(3), _stop.Token).ContinueWith(_ => { });
+            return;
+        }
+        Handle(context);
+    }
+
+    void Handle(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var path = request.Url!.AbsolutePath;
+        Requests.Enqueue($"{request.HttpMethod} {path}");
+        if (path == "/token")
+        {
+            LastTokenQuery = request.Url.Query;
+            if (request.HttpMethod == "POST")
+            {
+                // OAuth2 refresh-token grant (an identity token)
+                var form = new StreamReader(request.InputStream).ReadToEnd();
+                LastTokenQuery = form;
+                if (RefreshToken is null || !form.Contains("refresh_token=" + Uri.EscapeDataString(RefreshToken))) { response.StatusCode = 401; return; }
+                Write(response, "application/json", Encoding.UTF8.GetBytes($"{{\"access_token\":\"{RequiredToken}\"}}"));
+                return;
+            }
+            if (TokenCredentials is { } creds)
+            {
+                var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{creds.User}:{creds.Password}"));
+                if (request.Headers["Authorization"] != expected) { response.StatusCode = 401; return; }
+            }
+            Write(response, "application/json", Encoding.UTF8.GetBytes($"{{\"token\":\"{RequiredToken}\"}}"));
+            return;
+        }
+        if (Failures.TryDequeue(out var failure)) { response.StatusCode = (int)failure; return; }
+        if (RequiredToken is not null && request.Headers["Authorization"] != "Bearer " + RequiredToken)
+        {
+            response.StatusCode = 401;
+            response.AddHeader("WWW-Authenticate",
+                $"Bearer realm=\"http://{Host}/token\",service=\"fake-registry\",scope=\"repository:{path.Split('/')[2]}:pull\"");
+            return;
+        }
+        if (Content.TryGetValue(path, out var item)) { Write(response, item.ContentType, item.Body); return; }
+        response.StatusCode = 404;
+        Write(response, "application/json", """{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"""u8.ToArray());
+    }
+
+    static void Write(HttpListenerResponse response, string contentType, byte[] body)
+    {
+        response.ContentType = contentType;
+        response.ContentLength64 = body.Length;
+        response.OutputStream.Write(body);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        _listener.Close();
+        try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+    }
+}
