@@ -6,6 +6,9 @@ CONFIG ?= /etc/crishim/crishim.json
 DEB_PACKAGES := runc crun runsc conmon containernetworking-plugins iptables iproute2 docker-registry busybox-static \
                 umoci skopeo jq curl zstd util-linux gcc libc6-dev
 DOTNET := dotnet
+# What `make bench` needs beyond DEB_PACKAGES: the runtime it is compared with (containerd-shim-runc-v2 comes with it).
+BENCH_PACKAGES := containerd
+BENCH_ARGS ?=
 
 .PHONY: deps build publish run test clean bench
 
@@ -35,3 +38,12 @@ test: deps
 clean:
 	$(DOTNET) clean CriShim.sln -nologo -v q || true
 	rm -rf out TestResults
+
+# CriShim against containerd's CRI plugin, side by side (not part of `make test`); writes bench/results/latest.{md,png}.
+# BENCH_ARGS=--quick for a ~1-minute smoke run, BENCH_ARGS=--micro for the BenchmarkDotNet micro-benchmarks.
+bench: deps publish
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+	$(DOTNET) build bench/CriShim.Bench.csproj -c Release -nologo -v q
+	bench/bin/Release/net10.0/crishim-bench $(BENCH_ARGS)

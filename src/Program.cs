@@ -2,6 +2,7 @@ using CriShim;
 using CriShim.Config;
 using CriShim.Containers;
 
+CriShim.Host.RuntimeTuning.ReexecIfNeeded();
 var options = ConfigLoader.Load(args);
 var app = DaemonHost.Build(options, args);
 // Reconcile pods and containers with what happened while the daemon was down, before the socket serves.

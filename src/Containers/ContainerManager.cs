@@ -152,6 +152,8 @@ public sealed class ContainerManager(
         if (c.State != ContainerRunState.Created)
             throw CriException.Precondition($"container \"{c.Id}\" is {c.State.ToString().ToLowerInvariant()}, not created");
         var monitor = MonitorOf(c);
+        // The process runs from inside `runc start`: take the time before, so a fast exit never precedes it.
+        var startedAt = DateTimeOffset.UtcNow;
         try { await monitor.StartAsync(c.Id, ct); }
         catch (Exception e)
         {
@@ -162,7 +164,7 @@ public sealed class ContainerManager(
             throw new CriException(Grpc.Core.StatusCode.Unknown, $"failed to start container \"{c.Id}\": {e.Message}", e);
         }
         await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Created
-            ? r with { State = ContainerRunState.Running, StartedAt = DateTimeOffset.UtcNow } : r with { StartedAt = r.StartedAt ?? DateTimeOffset.UtcNow });
+            ? r with { State = ContainerRunState.Running, StartedAt = startedAt } : r with { StartedAt = r.StartedAt ?? startedAt });
         events.Publish(c.Id, c.PodId, ContainerEventType.ContainerStartedEvent);
         // A very short-lived process may have exited before the record said Running.
         if (monitor.ReadExit(c.Id) is { } exit) await RecordExitAsync(exit);
@@ -186,7 +188,10 @@ public sealed class ContainerManager(
         {
             if (r.State == ContainerRunState.Exited) return r;
             changed = true;
-            return r with { State = ContainerRunState.Exited, ExitCode = exit.ExitCode, FinishedAt = exit.FinishedAt, Reason = reason, StartedAt = r.StartedAt ?? exit.FinishedAt };
+            var started = r.StartedAt ?? exit.FinishedAt;
+            // The exit file's time has the file system's granularity; never report an end before the start.
+            var finished = exit.FinishedAt < started ? started : exit.FinishedAt;
+            return r with { State = ContainerRunState.Exited, ExitCode = exit.ExitCode, FinishedAt = finished, Reason = reason, StartedAt = started };
         });
         if (!changed || after is null) return;
         events.Publish(exit.Id, after.PodId, ContainerEventType.ContainerStoppedEvent);

@@ -18,6 +18,6 @@ public sealed partial class RuntimeServiceHandler
         var streaming = services.GetRequiredService<Streaming.StreamingServer>();
         string? baseUrl = null;
         try { baseUrl = streaming.BaseUrl.ToString(); } catch (InvalidOperationException) { }
-        yield return ("streamingUrl", System.Text.Json.JsonSerializer.Serialize(baseUrl));
+        yield return ("streamingUrl", baseUrl ?? "");
     }
 }

@@ -11,8 +11,10 @@ public interface IStreamingTargets
 }
 
 /// <summary>
-/// A running container as exec and attach need it. RuncId is the id runc knows it by; AttachSocketPath is
-/// conmon's attach socket (&lt;socket-dir&gt;/&lt;id&gt;/attach), ControlFifoPath its ctl fifo (null: no resizes).
+/// A running container as exec and attach need it. RuncId is the id runc knows it by (RuncBinary and RuncRoot
+/// drive it, through conmon for exec); AttachSocketPath is conmon's attach socket (&lt;socket-dir&gt;/&lt;id&gt;/attach),
+/// ControlFifoPath its ctl fifo (null: no resizes). Tty and Stdin are the container's own settings (CRI
+/// ContainerConfig.tty/stdin); without stdin, attach input is dropped.
 /// </summary>
 public sealed record ContainerTarget(
     string Id,

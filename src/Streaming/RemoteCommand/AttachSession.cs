@@ -31,9 +31,10 @@ public sealed class AttachSession(AttachStreamRequest request, ILogger log)
             {
                 await foreach (var size in client.ResizesAsync(stop.Token)) await attachment.ResizeAsync(size, stop.Token);
             }, CancellationToken.None);
-            var stdin = client.Stdin is null
-                ? Task.CompletedTask
-                : Task.Run(() => attachment.CopyInputAsync(client.Stdin, stop.Token), CancellationToken.None);
+            // A container started without stdin has no pipe behind conmon's socket: what the client types is dropped.
+            var stdin = client.Stdin is null ? Task.CompletedTask
+                : container.Stdin ? Task.Run(() => attachment.CopyInputAsync(client.Stdin, stop.Token), CancellationToken.None)
+                : client.Stdin.CopyToAsync(Stream.Null, stop.Token);
             try
             {
                 await attachment.CopyOutputAsync(client.Stdout, client.Stderr, stop.Token);

@@ -31,6 +31,20 @@ public class AttachTests
     }
 
     [Test]
+    public async Task Attach_reaches_a_socket_whose_path_is_longer_than_a_unix_address_holds()
+    {
+        await using var container = await ConmonContainer.StartAsync(["sh", "-c", EchoLoop], tty: false, leaveStdinOpen: false, longDirName: new string('d', 100));
+        Assert.That(container.BundleAttachSocket.Length, Is.GreaterThan(108));
+        var target = container.Target with { AttachSocketPath = container.BundleAttachSocket };
+        var url = Server.UrlFor(new AttachStreamRequest(target, false, true, true, false));
+        await using var client = await WebSocketTestClient.ConnectAsync(url, "v5.channel.k8s.io");
+        await client.SendAsync(0, "far\n"u8);
+        await client.SendAsync(255, [0]);
+        var channels = await client.ReceiveAllAsync();
+        Assert.That(Encoding.UTF8.GetString(channels[1].ToArray()), Is.EqualTo("got far\nbye\n"));
+    }
+
+    [Test]
     public async Task Detaching_leaves_the_container_running()
     {
         await using var container = await ConmonContainer.StartAsync(["sh", "-c", EchoLoop], tty: false, leaveStdinOpen: true);

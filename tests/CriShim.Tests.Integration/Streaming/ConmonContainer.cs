@@ -17,10 +17,13 @@ sealed class ConmonContainer : IAsyncDisposable
 
     public ContainerTarget Target => new(Id, Id, "runc", RuncRoot, AttachSocket, ControlFifo, Tty, true);
 
-    public static async Task<ConmonContainer> StartAsync(string[] args, bool tty, bool leaveStdinOpen)
+    /// <summary>The socket as conmon bound it, in the bundle: with a long bundle path, beyond what sun_path holds.</summary>
+    public string BundleAttachSocket => Path.Combine(Bundle, "attach");
+
+    public static async Task<ConmonContainer> StartAsync(string[] args, bool tty, bool leaveStdinOpen, string? longDirName = null)
     {
         var id = $"attach-{Guid.NewGuid().ToString("N")[..8]}";
-        var dir = Path.Combine(StreamingFixture.Dir, id);
+        var dir = longDirName is null ? Path.Combine(StreamingFixture.Dir, id) : Path.Combine(StreamingFixture.Dir, longDirName, id);
         var bundle = Path.Combine(dir, "bundle");
         var root = Path.Combine(dir, "runc");
         foreach (var d in new[] { root, Path.Combine(dir, "exits"), Path.Combine(dir, "sock") }) Directory.CreateDirectory(d);
@@ -63,5 +66,7 @@ sealed class ConmonContainer : IAsyncDisposable
         }
         await Sh.RunAsync("sh", ["-c", $"rmdir /sys/fs/cgroup/*/crishim-test/{Id} 2>/dev/null"], check: false);
         try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+        var parent = Path.GetDirectoryName(Dir)!;
+        if (parent != StreamingFixture.Dir) try { Directory.Delete(parent, recursive: true); } catch (IOException) { }
     }
 }
