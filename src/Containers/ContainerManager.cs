@@ -110,8 +110,10 @@ public sealed class ContainerManager(
         {
             ContainerId = record.Id, SandboxId = pod.Id, RootfsPath = record.RootfsDir, ImageName = image.RepoTags.FirstOrDefault() ?? record.ImageRef,
             PodFiles = podFiles,
-            // In a sandbox the kernel is the sandbox's: host PID namespaces of the infra or a target mean nothing there.
-            Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath, handler.IsSandboxed ? null : await PodPidNamespaceAsync(pod, handler, ct)),
+            // In a sandbox the kernel is the sandbox's: a target's host PID namespace means nothing there, and runsc
+            // puts containers whose specs name the same PID namespace path in one namespace of its own.
+            Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
+                !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null),
             TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(config, handler, ct),
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
         });

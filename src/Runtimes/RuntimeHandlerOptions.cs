@@ -17,6 +17,7 @@ public sealed class RuntimeHandlerOptions
     {
         ["runc"] = new() { Path = runcPath },
         ["crun"] = new() { Path = "crun" },
-        ["runsc"] = new() { Path = "runsc", Kind = RuntimeKind.Sandboxed },
+        // --oci-seccomp: apply the spec's seccomp profile inside the sandbox too (runsc ignores it otherwise).
+        ["runsc"] = new() { Path = "runsc", Kind = RuntimeKind.Sandboxed, Args = ["--oci-seccomp"] },
     };
 }
