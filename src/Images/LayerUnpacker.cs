@@ -268,8 +268,8 @@ public static class LayerUnpacker
 
     static ImageException Unsafe(string message) => new(ImageErrorKind.Unsafe, $"unsafe layer: {message}");
 
-    /// <summary>Hashes everything read through it (the uncompressed tar, for the diff ID).</summary>
-    sealed class HashingReadStream(Stream inner, IncrementalHash hash) : Stream
+    /// <summary>A stream that can only be read, front to back: the members every such wrapper shares.</summary>
+    abstract class ForwardOnlyReadStream : Stream
     {
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -281,6 +281,11 @@ public static class LayerUnpacker
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>Hashes everything read through it (the uncompressed tar, for the diff ID).</summary>
+    sealed class HashingReadStream(Stream inner, IncrementalHash hash) : ForwardOnlyReadStream
+    {
 
         public override int Read(Span<byte> buffer)
         {
@@ -301,19 +306,9 @@ public static class LayerUnpacker
     }
 
     /// <summary>Replays a few peeked bytes, then the rest of the stream.</summary>
-    sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ForwardOnlyReadStream
     {
         int _offset;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
