@@ -21,7 +21,7 @@ public sealed partial class RuntimeServiceHandler
         // Recorded in the stored config so ContainerStatus reports the resources now in force.
         await Containers.UpdateAsync(c.Id, r =>
         {
-            var config = r.ContainerConfig();
+            var config = r.ContainerConfig().Clone();
             config.Linux ??= new LinuxContainerConfig();
             config.Linux.Resources = resources;
             return r with { Config = config.ToByteArray() };

@@ -8,8 +8,9 @@ public static class RecordMapping
 {
     public static long UnixNanos(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
-    public static PodSandboxConfig PodConfig(this PodRecord pod) => PodSandboxConfig.Parser.ParseFrom(pod.Config);
-    public static ContainerConfig ContainerConfig(this ContainerRecord c) => global::Runtime.V1.ContainerConfig.Parser.ParseFrom(c.Config);
+    /// <summary>The stored config, parsed once per record; treat it as read-only (Clone() before changing it).</summary>
+    public static PodSandboxConfig PodConfig(this PodRecord pod) => pod.ParsedConfig;
+    public static ContainerConfig ContainerConfig(this ContainerRecord c) => c.ParsedConfig;
 
     public static PodSandboxState CriState(this PodRecord pod) =>
         pod.State == PodState.Ready ? PodSandboxState.SandboxReady : PodSandboxState.SandboxNotready;

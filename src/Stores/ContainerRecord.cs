@@ -10,7 +10,13 @@ public sealed record ContainerRecord : IRecord
     public required string Name { get; init; }
     public uint Attempt { get; init; }
     /// <summary>The CRI ContainerConfig as protobuf bytes.</summary>
-    public required byte[] Config { get; init; }
+    public required byte[] Config { get => _config; init { _config = value; _parsed = null; } }
+    byte[] _config = [];
+    global::Runtime.V1.ContainerConfig? _parsed;
+
+    /// <summary>The config parsed once per record (List/Status answer from it on every call). Callers must not change it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public global::Runtime.V1.ContainerConfig ParsedConfig => _parsed ??= global::Runtime.V1.ContainerConfig.Parser.ParseFrom(_config);
     /// <summary>The image as the client named it, and the resolved image ID (sha256:...).</summary>
     public required string ImageRef { get; init; }
     public required string ImageId { get; init; }

@@ -11,7 +11,13 @@ public sealed record PodRecord : IRecord
     public required string Uid { get; init; }
     public uint Attempt { get; init; }
     /// <summary>The CRI PodSandboxConfig as protobuf bytes: status/list answers are built from it.</summary>
-    public required byte[] Config { get; init; }
+    public required byte[] Config { get => _config; init { _config = value; _parsed = null; } }
+    byte[] _config = [];
+    global::Runtime.V1.PodSandboxConfig? _parsed;
+
+    /// <summary>The config parsed once per record (List/Status answer from it on every call). Callers must not change it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public global::Runtime.V1.PodSandboxConfig ParsedConfig => _parsed ??= global::Runtime.V1.PodSandboxConfig.Parser.ParseFrom(_config);
     public required string RuntimeHandler { get; init; }
     public PodState State { get; init; } = PodState.NotReady;
     /// <summary>True once RunPodSandbox completed; a record without it after a crash is half-created.</summary>
