@@ -23,7 +23,7 @@ namespace CriShim.Containers;
 /// </summary>
 public sealed class ContainerManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
-    RuntimeHandlers handlers, CgroupCleaner cgroups, ContainerEvents events, ILogger<ContainerManager> log)
+    RuntimeHandlers handlers, CgroupCleaner cgroups, ContainerEvents events, Stats.StatsCollector stats, ILogger<ContainerManager> log)
 {
     /// <summary>The monitor of the runtime the container's pod runs on.</summary>
     ContainerMonitor MonitorOf(ContainerRecord c) => handlers.ForOrDefault(pods.Get(c.PodId)).Monitor;
@@ -159,7 +159,7 @@ public sealed class ContainerManager(
         try { await monitor.StartAsync(c.Id, ct); }
         catch (Exception e)
         {
-            var failed = await containers.UpdateAsync(c.Id, r => r with
+            await containers.UpdateAsync(c.Id, r => r with
             {
                 State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 128, Reason = "StartError", Message = e.Message,
             });
@@ -207,6 +207,7 @@ public sealed class ContainerManager(
         await TearDownAsync(c);
         await containers.DeleteAsync(c.Id);
         containers.Names.Release(c.ReservedName, c.Id);
+        stats.Forget(c.Id);
         events.Publish(c.Id, c.PodId, ContainerEventType.ContainerDeletedEvent);
         log.LogInformation("container {ContainerId} removed", c.Id);
     }

@@ -24,7 +24,7 @@ namespace CriShim.Pods;
 public sealed class PodSandboxManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
     NamespacePins pins, CniManager cni, RuntimeHandlers handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
-    ILogger<PodSandboxManager> log)
+    Stats.StatsCollector stats, ILogger<PodSandboxManager> log)
 {
     string PodDir(string id) => Path.Combine(options.State, "pods", id);
 
@@ -147,6 +147,7 @@ public sealed class PodSandboxManager(
         await TearDownAsync(pod, ct);
         await pods.DeleteAsync(pod.Id);
         pods.Names.Release(pod.ReservedName, pod.Id);
+        stats.Forget(pod.Id);
         log.LogInformation("pod {PodId} removed", pod.Id);
     }
 

@@ -65,7 +65,7 @@ public sealed class StatsCollector(
         var sample = !string.IsNullOrEmpty(pod.CgroupParent) ? cgroups.Read(pod.CgroupParent)
             : handlers.ForOrDefault(pod).IsSandboxed ? cgroups.Read(PodSandboxManager.CgroupsPath(pod, pod.Id))
             : Sum(members.Select(c => cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id))), now);
-        stats.Linux.Cpu = Cpu("pod:" + pod.Id, sample, now);
+        stats.Linux.Cpu = Cpu(PodKey(pod.Id), sample, now);
         stats.Linux.Memory = Memory(sample, now);
         stats.Linux.Process = new ProcessUsage { Timestamp = now, ProcessCount = new UInt64Value { Value = sample?.PidsCurrent ?? 0 } };
         if (pod.NetNsPath is { } netns && File.Exists(netns) && await network.ReadNetworkStatsAsync(netns, ct) is { } net)
@@ -85,7 +85,15 @@ public sealed class StatsCollector(
         return stats;
     }
 
-    public void Forget(string id) => cores.Forget(id);
+    /// <summary>Drops what is kept between samples of a removed container or pod (CPU history, layer walk).</summary>
+    public void Forget(string id)
+    {
+        cores.Forget(id);
+        cores.Forget(PodKey(id));
+        fsUsage.Invalidate(WritableLayerDir(id));
+    }
+
+    static string PodKey(string podId) => "pod:" + podId;
 
     CpuUsage Cpu(string id, CgroupStats? sample, long now)
     {
