@@ -11,7 +11,8 @@ public sealed class CriShimOptions
     public string LogLevel { get; set; } = "Information";
     public CniOptions Cni { get; set; } = new();
     public RegistryOptions Registry { get; set; } = new();
-    public StreamingOptions Streaming { get; set; } = new();
+    /// <summary>The exec/attach/port-forward server: address, timeouts and limits.</summary>
+    public CriShim.Streaming.StreamingServerOptions Streaming { get; set; } = new();
     /// <summary>host:port of the Prometheus /metrics endpoint; empty (the default) turns it off.</summary>
     public MetricsOptions Metrics { get; set; } = new();
     /// <summary>Path of the runc binary (the "runc" handler when "runtimes" is not configured).</summary>
@@ -38,12 +39,6 @@ public sealed class RegistryOptions
     public Dictionary<string, List<string>> Mirrors { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Hosts (host[:port]) reached over plain HTTP. Loopback hosts always are.</summary>
     public List<string> Insecure { get; set; } = [];
-}
-
-public sealed class StreamingOptions
-{
-    /// <summary>host:port of the exec/attach/port-forward server; port 0 picks a free one.</summary>
-    public string Address { get; set; } = "127.0.0.1:0";
 }
 
 public sealed class MetricsOptions

@@ -10,7 +10,8 @@ namespace CriShim.Streaming;
 /// <summary>
 /// Serves one streaming URL: redeems the token, then speaks whichever protocol the client upgrades to —
 /// SPDY/3.1 (X-Stream-Protocol-Version negotiation), WebSocket channels, or SPDY tunnelled in a WebSocket
-/// (SPDY/3.1+portforward.k8s.io, as newer kubectl port-forward does).
+/// (SPDY/3.1+portforward.k8s.io, as newer kubectl port-forward does). At most streaming.maxConcurrentSessions run
+/// at once (more get 429 before their token is spent), and each ends after streaming.maxSessionDuration.
 /// </summary>
 sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cache, IPodDialer dialer, ILoggerFactory logs)
 {
@@ -19,8 +20,23 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
     public const string SpdyOverWebSocketProtocol = "SPDY/3.1+portforward.k8s.io";
 
     readonly ILogger _log = logs.CreateLogger<StreamingEndpoint>();
+    int _sessions;
 
     public async Task HandleAsync(HttpContext context, string kind, string token)
+    {
+        if (Interlocked.Increment(ref _sessions) > options.MaxConcurrentSessions)
+        {
+            Interlocked.Decrement(ref _sessions);
+            _log.LogWarning("streaming {Kind} request refused: {MaxSessions} sessions already running (streaming.maxConcurrentSessions)", kind, options.MaxConcurrentSessions);
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            await context.Response.WriteAsync($"too many concurrent streaming sessions (streaming.maxConcurrentSessions is {options.MaxConcurrentSessions}); retry later\n");
+            return;
+        }
+        try { await HandleSessionAsync(context, kind, token); }
+        finally { Interlocked.Decrement(ref _sessions); }
+    }
+
+    async Task HandleSessionAsync(HttpContext context, string kind, string token)
     {
         var request = cache.Consume(token);
         var matches = (kind, request) switch
@@ -71,7 +87,8 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
 
     async Task RunSpdyAsync(Stream transport, string protocol, StreamRequest request)
     {
-        await using var connection = new SpdyConnection(transport, isServer: true, logs.CreateLogger<SpdyConnection>(), options.IdleTimeout);
+        await using var connection = new SpdyConnection(transport, isServer: true, logs.CreateLogger<SpdyConnection>(), options.IdleTimeout, options);
+        using var deadline = SessionDeadline(connection.CloseAsync);
         var reading = connection.Start();
         try
         {
@@ -82,14 +99,14 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
                     break;
                 case ExecStreamRequest exec:
                 {
-                    await using var streams = await SpdyRemoteCommand.AcceptAsync(connection, protocol, exec.Stdin, exec.Stdout, exec.Stderr, exec.Tty, options.StreamCreationTimeout, CancellationToken.None);
+                    await using var streams = await SpdyRemoteCommand.AcceptAsync(connection, protocol, exec.Stdin, exec.Stdout, exec.Stderr, exec.Tty, options.StreamCreationTimeout, options.MaxResizeMessageSize, CancellationToken.None);
                     if (streams is null) { _log.LogInformation("exec: client did not create its streams in time"); return; }
                     await NewExec(exec).RunAsync(streams);
                     break;
                 }
                 case AttachStreamRequest attach:
                 {
-                    await using var streams = await SpdyRemoteCommand.AcceptAsync(connection, protocol, attach.Stdin, attach.Stdout, attach.Stderr, attach.Tty, options.StreamCreationTimeout, CancellationToken.None);
+                    await using var streams = await SpdyRemoteCommand.AcceptAsync(connection, protocol, attach.Stdin, attach.Stdout, attach.Stderr, attach.Tty, options.StreamCreationTimeout, options.MaxResizeMessageSize, CancellationToken.None);
                     if (streams is null) { _log.LogInformation("attach: client did not create its streams in time"); return; }
                     await new AttachSession(attach, logs.CreateLogger<AttachSession>()).RunAsync(streams);
                     break;
@@ -140,7 +157,8 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
         }
 
         var socket = await context.WebSockets.AcceptWebSocketAsync(protocol.Length == 0 ? null : protocol);
-        await using var channels = new ChannelWebSocket(socket, protocol, logs.CreateLogger<ChannelWebSocket>(), options.IdleTimeout);
+        await using var channels = new ChannelWebSocket(socket, protocol, logs.CreateLogger<ChannelWebSocket>(), options.IdleTimeout, options.MaxWebSocketMessageSize);
+        using var deadline = SessionDeadline(() => channels.RefuseAsync("session reached streaming.maxSessionDuration"));
         try
         {
             switch (request)
@@ -150,14 +168,14 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
                     break;
                 case ExecStreamRequest exec:
                 {
-                    await using var streams = new WebSocketRemoteCommand(channels, exec.Stdin, exec.Stdout, exec.Stderr, exec.Tty);
+                    await using var streams = new WebSocketRemoteCommand(channels, exec.Stdin, exec.Stdout, exec.Stderr, exec.Tty, options.MaxResizeMessageSize);
                     await streams.AnnounceAsync();
                     await NewExec(exec).RunAsync(streams);
                     break;
                 }
                 case AttachStreamRequest attach:
                 {
-                    await using var streams = new WebSocketRemoteCommand(channels, attach.Stdin, attach.Stdout, attach.Stderr, attach.Tty);
+                    await using var streams = new WebSocketRemoteCommand(channels, attach.Stdin, attach.Stdout, attach.Stderr, attach.Tty, options.MaxResizeMessageSize);
                     await streams.AnnounceAsync();
                     await new AttachSession(attach, logs.CreateLogger<AttachSession>()).RunAsync(streams);
                     break;
@@ -185,6 +203,19 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
         context.Response.Headers.SecWebSocketProtocol = subProtocol;
         var stream = await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync();
         return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+    }
+
+    /// <summary>Ends the session (<paramref name="expire"/>) once it has run for streaming.maxSessionDuration.</summary>
+    IDisposable? SessionDeadline(Func<Task> expire)
+    {
+        if (options.MaxSessionDuration <= TimeSpan.Zero) return null;
+        var deadline = new CancellationTokenSource(options.MaxSessionDuration);
+        deadline.Token.Register(() =>
+        {
+            _log.LogInformation("streaming session reached streaming.maxSessionDuration ({MaxSessionDuration}), closing it", options.MaxSessionDuration);
+            _ = Task.Run(expire);
+        });
+        return deadline;
     }
 
     ExecSession NewExec(ExecStreamRequest exec) =>

@@ -23,6 +23,7 @@ public sealed class StreamingServer : IHostedService, IAsyncDisposable
 
     public StreamingServer(StreamingServerOptions options, IPodDialer dialer, ILoggerFactory logs, TimeProvider time)
     {
+        options.Validate();
         _options = options;
         _dialer = dialer;
         _logs = logs;

@@ -14,9 +14,8 @@ public static class StreamingServices
     public static IServiceCollection AddStreaming(this IServiceCollection services, CriShimOptions options)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(new StreamingServerOptions
+        services.TryAddSingleton(options.Streaming with
         {
-            Address = options.Streaming.Address,
             ConmonBinary = options.Conmon,
             // Short: conmon's attach socket for each exec lives below it.
             ScratchDir = Path.Combine(options.State, "x"),

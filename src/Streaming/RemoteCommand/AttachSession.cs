@@ -29,7 +29,7 @@ public sealed class AttachSession(AttachStreamRequest request, ILogger log)
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(client.ClientGone);
             var resizes = Task.Run(async () =>
             {
-                await foreach (var size in client.ResizesAsync(stop.Token)) await attachment.ResizeAsync(size, stop.Token);
+                await foreach (var size in client.ResizesAsync(log, stop.Token)) await attachment.ResizeAsync(size, stop.Token);
             }, CancellationToken.None);
             // A container started without stdin has no pipe behind conmon's socket: what the client types is dropped.
             var stdin = client.Stdin is null ? Task.CompletedTask

@@ -31,7 +31,7 @@ public sealed class ExecSession(ExecStreamRequest request, string conmonBinary, 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(client.ClientGone);
             var resizes = Task.Run(async () =>
             {
-                await foreach (var size in client.ResizesAsync(stop.Token)) process.Resize(size);
+                await foreach (var size in client.ResizesAsync(log, stop.Token)) process.Resize(size);
             }, CancellationToken.None);
             var stdin = Task.Run(() => PumpStdinAsync(client.Stdin, process, stop.Token), CancellationToken.None);
             var stdout = Pump(process.Stdout, client.Stdout, stop.Token);

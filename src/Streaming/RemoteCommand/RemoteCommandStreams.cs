@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
 using CriShim.Runtime.Exec;
 
 namespace CriShim.Streaming.RemoteCommand;
@@ -23,22 +23,31 @@ public abstract class RemoteCommandStreams : IAsyncDisposable
     public abstract Task WriteStatusAsync(CommandStatus status);
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>Terminal sizes the client sends, until the resize stream ends.</summary>
-    public async IAsyncEnumerable<TerminalSize> ResizesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Largest resize message accepted (streaming.maxResizeMessageSize).</summary>
+    protected int MaxResizeMessageSize { get; init; } = 4 * 1024;
+
+    /// <summary>Ends the client's resize stream (or its session) because it sent a resize message over the limit.</summary>
+    protected abstract Task RefuseResizesAsync(string reason);
+
+    /// <summary>Terminal sizes the client sends, until the resize stream ends (or breaks the size limit: then it is refused).</summary>
+    public async IAsyncEnumerable<TerminalSize> ResizesAsync(ILogger log, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         if (ResizeSource is null) yield break;
-        var sizes = JsonSerializer.DeserializeAsyncEnumerable<WireSize>(ResizeSource, topLevelValues: true, WireSize.Options, ct);
-        await using var e = sizes.GetAsyncEnumerator(ct);
+        var reader = new ResizeMessageReader(ResizeSource, MaxResizeMessageSize);
         while (true)
         {
-            try { if (!await e.MoveNextAsync()) yield break; }
-            catch (Exception ex) when (ex is JsonException or IOException) { yield break; }
-            if (e.Current is { } size) yield return new TerminalSize(size.Width, size.Height);
+            TerminalSize? size = null;
+            string? refusal = null;
+            try { size = await reader.ReadAsync(ct); }
+            catch (ResizeMessageTooLargeException e) { refusal = e.Message; }
+            catch (Exception e) when (e is JsonException or IOException) { log.LogDebug("resize stream ended: {Error}", e.Message); }
+            if (refusal is not null)
+            {
+                log.LogWarning("refusing the client's resize stream: {Reason}", refusal);
+                await RefuseResizesAsync(refusal);
+            }
+            if (size is null) yield break;
+            yield return size;
         }
-    }
-
-    sealed record WireSize([property: JsonPropertyName("Width")] ushort Width, [property: JsonPropertyName("Height")] ushort Height)
-    {
-        public static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true };
     }
 }

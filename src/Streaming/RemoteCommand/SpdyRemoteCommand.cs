@@ -13,8 +13,9 @@ public sealed class SpdyRemoteCommand : RemoteCommandStreams
     readonly SpdyStream _error;
     readonly bool _v4;
 
-    SpdyRemoteCommand(SpdyConnection connection, Dictionary<string, SpdyStream> streams, bool v4)
+    SpdyRemoteCommand(SpdyConnection connection, Dictionary<string, SpdyStream> streams, bool v4, int maxResizeMessage)
     {
+        MaxResizeMessageSize = maxResizeMessage;
         _connection = connection;
         _error = streams["error"];
         _v4 = v4;
@@ -36,7 +37,7 @@ public sealed class SpdyRemoteCommand : RemoteCommandStreams
 
     /// <summary>Waits for the streams; null when the client did not create them in time or went away.</summary>
     public static async Task<SpdyRemoteCommand?> AcceptAsync(SpdyConnection connection, string protocol,
-        bool stdin, bool stdout, bool stderr, bool tty, TimeSpan creationTimeout, CancellationToken ct)
+        bool stdin, bool stdout, bool stderr, bool tty, TimeSpan creationTimeout, int maxResizeMessage, CancellationToken ct)
     {
         var version = ProtocolVersion(protocol);
         var expected = new HashSet<string> { "error" };
@@ -66,7 +67,7 @@ public sealed class SpdyRemoteCommand : RemoteCommandStreams
         foreach (var (type, stream) in streams)
             if (type is "stdout" or "stderr" or "error") _ = stream.CopyToAsync(Stream.Null, connection.Closed).ContinueWith(_ => { }, TaskScheduler.Default);
         _ = RefuseLateStreamsAsync(connection);
-        return new SpdyRemoteCommand(connection, streams, version >= 4);
+        return new SpdyRemoteCommand(connection, streams, version >= 4, maxResizeMessage);
     }
 
     static async Task RefuseLateStreamsAsync(SpdyConnection connection)
@@ -78,6 +79,10 @@ public sealed class SpdyRemoteCommand : RemoteCommandStreams
         }
         catch (OperationCanceledException) { }
     }
+
+    /// <summary>RST_STREAM on the resize stream; the command itself goes on.</summary>
+    protected override Task RefuseResizesAsync(string reason) =>
+        ResizeSource is SpdyStream resize ? resize.ResetAsync(SpdyRstStatus.ProtocolError) : Task.CompletedTask;
 
     public override Task CloseOutputAsync(Stream output) =>
         output is SpdyStream s ? s.CloseWriteAsync() : Task.CompletedTask;

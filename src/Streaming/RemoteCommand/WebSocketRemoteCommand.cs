@@ -15,9 +15,11 @@ public sealed class WebSocketRemoteCommand : RemoteCommandStreams
     readonly ChannelWebSocket _socket;
     readonly Task _receive;
 
-    public WebSocketRemoteCommand(ChannelWebSocket socket, bool stdin, bool stdout, bool stderr, bool tty)
+    public WebSocketRemoteCommand(ChannelWebSocket socket, bool stdin, bool stdout, bool stderr, bool tty, int maxResizeMessage)
     {
         _socket = socket;
+        MaxResizeMessageSize = maxResizeMessage;
+        socket.LimitMessages(ResizeChannel, maxResizeMessage);
         Stdin = stdin ? socket.Input(StdinChannel) : null;
         Stdout = stdout ? socket.Output(StdoutChannel) : null;
         Stderr = stderr && !tty ? socket.Output(StderrChannel) : null;
@@ -32,6 +34,9 @@ public sealed class WebSocketRemoteCommand : RemoteCommandStreams
         _socket.SendAsync(Stdout is not null ? StdoutChannel : Stderr is not null ? StderrChannel : ErrorChannel, ReadOnlyMemory<byte>.Empty, ClientGone);
 
     public override Task CloseOutputAsync(Stream output) => Task.CompletedTask;
+
+    /// <summary>A WebSocket cannot reset one channel: the whole session is closed with a policy violation.</summary>
+    protected override Task RefuseResizesAsync(string reason) => _socket.RefuseAsync(reason);
 
     public override async Task WriteStatusAsync(CommandStatus status)
     {

@@ -83,27 +83,32 @@ sealed class HeaderDeflater : IDisposable
 /// <summary>The receiving side's counterpart of <see cref="HeaderDeflater"/>: supplies the dictionary when zlib asks for it.</summary>
 sealed class HeaderInflater : IDisposable
 {
-    /// <summary>Refuses header blocks that expand beyond this: a bound against decompression bombs.</summary>
-    public const int MaxBlock = 1 << 20;
-
     readonly IntPtr _stream = HeaderDeflater.AllocStream();
     readonly Lock _lock = new();
     bool _disposed;
 
-    public HeaderInflater()
+    /// <param name="maxBlock">Header blocks that inflate beyond this are refused: a bound against decompression bombs.</param>
+    public HeaderInflater(int maxBlock)
     {
+        MaxBlock = maxBlock;
         var rc = ZLibNative.InflateInit(_stream, ZLibNative.Version(), ZLibNative.StreamSize);
         if (rc != ZLibNative.Ok) throw new InvalidDataException(ZLibNative.Message(_stream, rc));
     }
 
-    public byte[] Decompress(ReadOnlySpan<byte> compressed)
+    public int MaxBlock { get; }
+
+    /// <summary>
+    /// The inflated block, or null when it would exceed <see cref="MaxBlock"/> (then the context is out of step
+    /// with the peer's and the connection must end). Memory used stays below twice the limit whatever the input.
+    /// </summary>
+    public byte[]? Decompress(ReadOnlySpan<byte> compressed)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var input = compressed.ToArray();
             var output = new MemoryStream();
-            var chunk = new byte[Math.Max(1024, input.Length * 4)];
+            var chunk = new byte[Math.Min(Math.Max(1024, input.Length * 4), MaxBlock + 1)];
             var inHandle = GCHandle.Alloc(input, GCHandleType.Pinned);
             var outHandle = GCHandle.Alloc(chunk, GCHandleType.Pinned);
             try
@@ -125,7 +130,7 @@ sealed class HeaderInflater : IDisposable
                         throw new InvalidDataException(ZLibNative.Message(_stream, rc));
                     var produced = chunk.Length - Marshal.ReadInt32(_stream, ZLibNative.AvailOut);
                     output.Write(chunk, 0, produced);
-                    if (output.Length > MaxBlock) throw new InvalidDataException("SPDY header block too large");
+                    if (output.Length > MaxBlock) return null;
                     var inputLeft = Marshal.ReadInt32(_stream, ZLibNative.AvailIn);
                     if (rc == ZLibNative.StreamEnd || (inputLeft == 0 && produced < chunk.Length)) break;
                     if (rc == ZLibNative.BufError && inputLeft == 0) break;

@@ -9,7 +9,9 @@ namespace CriShim.Streaming.Spdy;
 /// ecosystem (moby/spdystream) speaks: peers open streams with SYN_STREAM, the other side accepts with
 /// SYN_REPLY, data flows in DATA frames until FIN or RST_STREAM. No flow control (spdystream has none);
 /// back-pressure comes from TCP because the read loop waits for a stream's consumer. A connection that
-/// sees no frame in either direction for the idle timeout is aborted.
+/// sees no frame in either direction for the idle timeout is aborted. Limits (see <see cref="StreamingServerOptions"/>):
+/// a peer that breaks the framer's (oversized frame, header bomb, stalled frame) gets RST_STREAM for the stream
+/// concerned and GOAWAY; streams beyond the per-connection maximum are refused with RST_STREAM REFUSED_STREAM.
 /// </summary>
 public sealed class SpdyConnection : IAsyncDisposable
 {
@@ -21,6 +23,7 @@ public sealed class SpdyConnection : IAsyncDisposable
     readonly bool _isServer;
     readonly ILogger _log;
     readonly TimeSpan _idleTimeout;
+    readonly int _maxStreams;
     readonly SemaphoreSlim _writeLock = new(1, 1);
     readonly ConcurrentDictionary<uint, SpdyStream> _streams = new();
     readonly Channel<SpdyStream> _accepted = Channel.CreateUnbounded<SpdyStream>();
@@ -32,10 +35,15 @@ public sealed class SpdyConnection : IAsyncDisposable
     int _goneAway;
     Task? _readLoop;
 
-    public SpdyConnection(Stream transport, bool isServer, ILogger log, TimeSpan idleTimeout)
+    /// <summary>Bounds the GOAWAY (and RST_STREAM) we send when closing: a peer that does not read cannot hold us.</summary>
+    static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(2);
+
+    public SpdyConnection(Stream transport, bool isServer, ILogger log, TimeSpan idleTimeout, StreamingServerOptions? limits = null)
     {
+        limits ??= new StreamingServerOptions();
         _transport = transport;
-        _framer = new SpdyFramer(transport);
+        _framer = new SpdyFramer(transport, limits);
+        _maxStreams = limits.MaxStreamsPerConnection;
         _isServer = isServer;
         _log = log;
         _idleTimeout = idleTimeout;
@@ -69,7 +77,14 @@ public sealed class SpdyConnection : IAsyncDisposable
             }
         }
         catch (OperationCanceledException) { }
-        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
+        catch (Exception e) when (e is SpdyProtocolException or InvalidDataException)
+        {
+            var violation = e as SpdyProtocolException;
+            _log.LogWarning("SPDY peer violated the protocol or a limit, closing the connection: {Violation}", e.Message);
+            if (violation is { StreamId: > 0 }) await SayGoodbyeAsync(SpdyFrame.Rst(violation.StreamId, violation.StreamStatus));
+            await SayGoodbyeAsync(SpdyFrame.GoAway(_lastRemoteStreamId, SpdyGoAwayStatus.ProtocolError));
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
         {
             _log.LogDebug("SPDY connection read ended: {Error}", e.Message);
         }
@@ -132,6 +147,12 @@ public sealed class SpdyConnection : IAsyncDisposable
             return;
         }
         _lastRemoteStreamId = id;
+        if (_streams.Count >= _maxStreams)
+        {
+            _log.LogWarning("SPDY stream {StreamId} refused: already {Streams} streams open (streaming.maxStreamsPerConnection)", id, _streams.Count);
+            await WriteFrameAsync(SpdyFrame.Rst(id, SpdyRstStatus.RefusedStream), CancellationToken.None);
+            return;
+        }
         var stream = new SpdyStream(this, id, frame.Headers);
         if ((frame.Flags & SpdyFlags.Unidirectional) != 0) stream.MarkLocalClosed();
         _streams[id] = stream;
@@ -182,9 +203,16 @@ public sealed class SpdyConnection : IAsyncDisposable
     public async Task CloseAsync()
     {
         if (_closed.IsCancellationRequested) return;
-        try { await WriteFrameAsync(SpdyFrame.GoAway(_lastRemoteStreamId), CancellationToken.None); }
-        catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+        await SayGoodbyeAsync(SpdyFrame.GoAway(_lastRemoteStreamId));
         Shutdown();
+    }
+
+    /// <summary>Best effort, bounded in time: the connection is going away whether or not the peer reads it.</summary>
+    async Task SayGoodbyeAsync(SpdyFrame frame)
+    {
+        using var timeout = new CancellationTokenSource(GoodbyeTimeout);
+        try { await WriteFrameAsync(frame, timeout.Token); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException) { }
     }
 
     void Touch()

@@ -19,6 +19,9 @@ public enum SpdyRstStatus : uint
     FlowControlError = 7, StreamInUse = 8, StreamAlreadyClosed = 9, FrameTooLarge = 11,
 }
 
+/// <summary>GOAWAY status codes.</summary>
+public enum SpdyGoAwayStatus : uint { Ok = 0, ProtocolError = 1, InternalError = 2 }
+
 /// <summary>
 /// One decoded frame. Control frames keep their type-specific fields decoded; the header block of
 /// SYN_STREAM/SYN_REPLY/HEADERS is already decompressed into <see cref="Headers"/>.
@@ -43,6 +46,6 @@ public sealed record SpdyFrame(SpdyFrameType Type, byte Flags, uint StreamId)
     public static SpdyFrame Rst(uint streamId, SpdyRstStatus status) =>
         new(SpdyFrameType.RstStream, 0, streamId) { Value = (uint)status };
     public static SpdyFrame Ping(uint id) => new(SpdyFrameType.Ping, 0, 0) { Value = id };
-    public static SpdyFrame GoAway(uint lastGoodStreamId, uint status = 0) =>
-        new(SpdyFrameType.GoAway, 0, lastGoodStreamId) { Value = status };
+    public static SpdyFrame GoAway(uint lastGoodStreamId, SpdyGoAwayStatus status = SpdyGoAwayStatus.Ok) =>
+        new(SpdyFrameType.GoAway, 0, lastGoodStreamId) { Value = (uint)status };
 }

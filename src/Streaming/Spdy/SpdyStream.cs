@@ -108,13 +108,13 @@ public sealed class SpdyStream : Stream
         finally { _writeLock.Release(); }
     }
 
-    public async Task ResetAsync()
+    public async Task ResetAsync(SpdyRstStatus status = SpdyRstStatus.Cancel)
     {
         if (_reset) return;
         _reset = true;
         _incoming.Writer.TryComplete();
         _connection.Forget(Id);
-        try { await _connection.WriteFrameAsync(SpdyFrame.Rst(Id, SpdyRstStatus.Cancel), CancellationToken.None); }
+        try { await _connection.WriteFrameAsync(SpdyFrame.Rst(Id, status), CancellationToken.None); }
         catch (IOException) { }
     }
 

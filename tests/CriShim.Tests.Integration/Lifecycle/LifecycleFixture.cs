@@ -37,10 +37,16 @@ public abstract class LifecycleFixture
             }
             """.Replace("DATADIR", Path.Combine(CniDir, "ipam")));
         var (_, daemon) = await ImageTestSupport.StartDaemonAsync(config =>
-            config["Cni"] = new JsonObject { ["ConfDir"] = CniDir, ["BinDir"] = "/usr/lib/cni" });
+        {
+            config["Cni"] = new JsonObject { ["ConfDir"] = CniDir, ["BinDir"] = "/usr/lib/cni" };
+            ConfigureDaemon(config);
+        });
         Daemon = daemon;
         await Daemon.PullAsync(Busybox);
     }
+
+    /// <summary>A fixture's own daemon settings (the --config JSON), applied before the daemon starts.</summary>
+    protected virtual void ConfigureDaemon(JsonObject config) { }
 
     [OneTimeTearDown]
     public async Task StopDaemon()

@@ -13,6 +13,15 @@ sealed class SpdyTestClient : IAsyncDisposable
 
     public static async Task<SpdyTestClient> ConnectAsync(string url, params string[] protocols)
     {
+        var (stream, protocol) = await UpgradeAsync(url, protocols);
+        var connection = new SpdyConnection(stream, isServer: false, NullLogger.Instance, TimeSpan.Zero);
+        _ = connection.Start();
+        return new SpdyTestClient { Connection = connection, Protocol = protocol };
+    }
+
+    /// <summary>The upgraded connection itself, for tests that write frames by hand.</summary>
+    public static async Task<(NetworkStream Stream, string Protocol)> UpgradeAsync(string url, params string[] protocols)
+    {
         var uri = new Uri(url);
         var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
@@ -30,9 +39,7 @@ sealed class SpdyTestClient : IAsyncDisposable
             throw new HttpRequestException($"upgrade refused: {head}");
         }
         var protocol = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("X-Stream-Protocol-Version:", StringComparison.OrdinalIgnoreCase))?.Split(':', 2)[1].Trim() ?? "";
-        var connection = new SpdyConnection(stream, isServer: false, NullLogger.Instance, TimeSpan.Zero);
-        _ = connection.Start();
-        return new SpdyTestClient { Connection = connection, Protocol = protocol };
+        return (stream, protocol);
     }
 
     public static async Task<string> ReadHeadAsync(Stream stream)

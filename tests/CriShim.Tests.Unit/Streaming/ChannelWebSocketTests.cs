@@ -7,12 +7,75 @@ namespace CriShim.Tests.Unit.Streaming;
 
 public class ChannelWebSocketTests
 {
-    static async Task<(ChannelWebSocket Server, WebSocket Client)> PairAsync(string protocol)
+    static async Task<(ChannelWebSocket Server, WebSocket Client)> PairAsync(string protocol, int maxMessage = 16 * 1024 * 1024)
     {
         var (serverStream, clientStream) = await LoopbackPair.CreateAsync();
         var server = WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true });
         var client = WebSocket.CreateFromStream(clientStream, new WebSocketCreationOptions { IsServer = false });
-        return (new ChannelWebSocket(server, protocol, NullLogger.Instance, TimeSpan.Zero), client);
+        return (new ChannelWebSocket(server, protocol, NullLogger.Instance, TimeSpan.Zero, maxMessage), client);
+    }
+
+    static async Task<WebSocketCloseStatus?> CloseStatusAsync(WebSocket client)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[1024];
+        while ((await client.ReceiveAsync(buffer, timeout.Token)).MessageType != WebSocketMessageType.Close) { }
+        return client.CloseStatus;
+    }
+
+    [Test]
+    public async Task A_message_over_its_channels_limit_closes_the_socket_as_a_policy_violation()
+    {
+        var (server, client) = await PairAsync("v5.channel.k8s.io");
+        server.LimitMessages(4, 100);
+        var resize = server.Input(4);
+        var running = server.RunAsync();
+        await client.SendAsync(new byte[] { 4 }.Concat(new byte[200]).ToArray(), WebSocketMessageType.Binary, true, default);
+        Assert.That(await CloseStatusAsync(client), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, default);
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(server.Gone.IsCancellationRequested, Is.True, "the session ends with the socket");
+        Assert.That(await resize.ReadAsync(new byte[1]), Is.Zero, "nothing of the refused message reached the channel");
+    }
+
+    [Test]
+    public async Task A_message_over_the_general_limit_is_refused_even_when_sent_in_fragments()
+    {
+        var (server, client) = await PairAsync("v4.channel.k8s.io", maxMessage: 1000);
+        var stdin = server.Input(0);
+        _ = server.RunAsync();
+        _ = stdin.CopyToAsync(Stream.Null);
+        for (var i = 0; i < 5; i++) await client.SendAsync(new byte[400], WebSocketMessageType.Binary, false, default);
+        Assert.That(await CloseStatusAsync(client), Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+    }
+
+    [Test]
+    public async Task A_message_reaches_its_channel_as_its_fragments_arrive()
+    {
+        var (server, client) = await PairAsync("v4.channel.k8s.io");
+        var stdin = server.Input(0);
+        _ = server.RunAsync();
+        await client.SendAsync(new byte[] { 0, (byte)'a', (byte)'b' }, WebSocketMessageType.Binary, false, default);
+        var first = new byte[2];
+        await stdin.ReadExactlyAsync(first).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(Encoding.ASCII.GetString(first), Is.EqualTo("ab"), "delivered before the message ends");
+        await client.SendAsync("cd"u8.ToArray(), WebSocketMessageType.Binary, true, default);
+        await client.SendAsync(new byte[] { 1, (byte)'x' }, WebSocketMessageType.Binary, true, default); // another channel: not stdin
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, default);
+        Assert.That(await ReadToEndAsync(stdin), Is.EqualTo("cd"));
+    }
+
+    [Test]
+    public async Task Base64_split_mid_group_across_fragments_is_decoded()
+    {
+        var (server, client) = await PairAsync("base64.channel.k8s.io");
+        var stdin = server.Input(0);
+        _ = server.RunAsync();
+        var text = "0" + Convert.ToBase64String("fragmented input"u8);
+        await client.SendAsync(Encoding.ASCII.GetBytes(text[..6]), WebSocketMessageType.Text, false, default);
+        await client.SendAsync(Encoding.ASCII.GetBytes(text[6..]), WebSocketMessageType.Text, true, default);
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, default);
+        Assert.That(await ReadToEndAsync(stdin), Is.EqualTo("fragmented input"));
     }
 
     static async Task<string> ReadToEndAsync(Stream s)

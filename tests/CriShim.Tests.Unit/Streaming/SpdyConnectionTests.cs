@@ -1,4 +1,5 @@
 using System.Text;
+using CriShim.Streaming;
 using CriShim.Streaming.Spdy;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -78,6 +79,47 @@ public class SpdyConnectionTests
         await using var _s = server;
         await using var _c = client;
         await Task.Delay(Timeout.Infinite, server.Closed).ContinueWith(_ => { }, Soon);
+        Assert.That(server.Closed.IsCancellationRequested, Is.True);
+    }
+
+    [Test]
+    public async Task Streams_beyond_the_per_connection_limit_are_refused_and_the_connection_stays_up()
+    {
+        var (s, c) = await LoopbackPair.CreateAsync();
+        await using var server = new SpdyConnection(s, isServer: true, NullLogger.Instance, TimeSpan.Zero, new StreamingServerOptions { MaxStreamsPerConnection = 2 });
+        await using var client = new SpdyConnection(c, isServer: false, NullLogger.Instance, TimeSpan.Zero);
+        _ = server.Start();
+        _ = client.Start();
+        var first = await client.OpenStreamAsync(new SpdyHeaders(("streamType", "data")), Soon);
+        await client.OpenStreamAsync(new SpdyHeaders(("streamType", "data")), Soon);
+        Assert.CatchAsync<IOException>(() => client.OpenStreamAsync(new SpdyHeaders(("streamType", "data")), Soon));
+
+        var accepted = await server.AcceptedStreams.ReadAsync(Soon);
+        await first.WriteAsync("still"u8.ToArray(), Soon);
+        var buffer = new byte[5];
+        await accepted.ReadExactlyAsync(buffer, Soon);
+        Assert.That(Encoding.ASCII.GetString(buffer), Is.EqualTo("still"));
+        Assert.That(server.Closed.IsCancellationRequested, Is.False);
+    }
+
+    [Test]
+    public async Task A_peer_sending_an_oversized_control_frame_gets_rst_stream_and_goaway_and_is_disconnected()
+    {
+        var (s, c) = await LoopbackPair.CreateAsync();
+        await using var server = new SpdyConnection(s, isServer: true, NullLogger.Instance, TimeSpan.Zero, new StreamingServerOptions { MaxControlFrameSize = 1024 });
+        _ = server.Start();
+        using var framer = new SpdyFramer(c);
+        // SYN_STREAM for stream 1 declaring 4 KiB; the server must not wait for (or allocate) the rest.
+        await c.WriteAsync(new byte[] { 0x80, 3, 0, (byte)SpdyFrameType.SynStream, 0, 0, 0x10, 0, 0, 0, 0, 1 });
+
+        var replies = new List<SpdyFrame>();
+        while (await framer.ReadFrameAsync(Soon) is { } reply) replies.Add(reply);
+        Assert.That(replies.Select(f => (f.Type, f.Value)), Is.EqualTo(new[]
+        {
+            (SpdyFrameType.RstStream, (uint)SpdyRstStatus.FrameTooLarge),
+            (SpdyFrameType.GoAway, (uint)SpdyGoAwayStatus.ProtocolError),
+        }));
+        Assert.That(replies[0].StreamId, Is.EqualTo(1));
         Assert.That(server.Closed.IsCancellationRequested, Is.True);
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using CriShim.Streaming;
 using CriShim.Streaming.Spdy;
 
 namespace CriShim.Tests.Unit.Streaming;
@@ -74,6 +76,100 @@ public class SpdyFramingTests
     {
         var block = new SpdyHeaders(("name", "value")).Encode();
         Assert.Throws<InvalidDataException>(() => SpdyHeaders.Decode(block.AsSpan(0, block.Length - 2)));
+    }
+
+    static byte[] Header(uint first4, byte flags, int length)
+    {
+        var header = new byte[8];
+        BinaryPrimitives.WriteUInt32BigEndian(header, first4);
+        header[4] = flags;
+        header[5] = (byte)(length >> 16);
+        header[6] = (byte)(length >> 8);
+        header[7] = (byte)length;
+        return header;
+    }
+
+    [Test]
+    public void A_control_frame_over_the_limit_is_refused_before_its_payload_arrives()
+    {
+        // A SYN_STREAM declaring 16 MiB of which only the stream id is ever sent.
+        var wire = new MemoryStream([.. Header(0x8000_0000u | (SpdyFramer.Version << 16) | (uint)SpdyFrameType.SynStream, 0, SpdyFramer.MaxPayload), 0, 0, 0, 5]);
+        using var framer = new SpdyFramer(wire, new StreamingServerOptions { MaxControlFrameSize = 1024 });
+        var e = Assert.ThrowsAsync<SpdyProtocolException>(() => framer.ReadFrameAsync(CancellationToken.None).AsTask());
+        Assert.That(e!.StreamId, Is.EqualTo(5));
+        Assert.That(e.StreamStatus, Is.EqualTo(SpdyRstStatus.FrameTooLarge));
+        Assert.That(e.Message, Does.Contain("maxControlFrameSize"));
+    }
+
+    [Test]
+    public void A_header_block_that_inflates_past_the_limit_is_refused()
+    {
+        var wire = new MemoryStream();
+        using var writer = new SpdyFramer(wire);
+        wire.Write(writer.Encode(SpdyFrame.SynStream(3, new SpdyHeaders(("x-pad", new string('a', 512 * 1024))))));
+        Assert.That(wire.Length, Is.LessThan(4096), "the compressed block is small: a bomb");
+        wire.Position = 0;
+        using var reader = new SpdyFramer(wire, new StreamingServerOptions { MaxHeaderBlockSize = 64 * 1024 });
+        var e = Assert.ThrowsAsync<SpdyProtocolException>(() => reader.ReadFrameAsync(CancellationToken.None).AsTask());
+        Assert.That(e!.StreamId, Is.EqualTo(3));
+        Assert.That(e.Message, Does.Contain("maxHeaderBlockSize"));
+    }
+
+    [Test]
+    public void A_header_block_within_the_limit_still_inflates()
+    {
+        var wire = new MemoryStream();
+        using var writer = new SpdyFramer(wire);
+        wire.Write(writer.Encode(SpdyFrame.SynStream(3, new SpdyHeaders(("x-pad", new string('a', 32 * 1024))))));
+        wire.Position = 0;
+        using var reader = new SpdyFramer(wire, new StreamingServerOptions { MaxHeaderBlockSize = 64 * 1024 });
+        Assert.That(reader.ReadFrameAsync(CancellationToken.None).AsTask().Result!.Headers.Get("x-pad"), Has.Length.EqualTo(32 * 1024));
+    }
+
+    [Test]
+    public async Task A_large_data_frame_is_read_in_bounded_pieces_with_fin_on_the_last()
+    {
+        var payload = new byte[SpdyFramer.DataPiece * 3 + 100];
+        Random.Shared.NextBytes(payload);
+        var wire = new MemoryStream();
+        using (var writer = new SpdyFramer(wire)) wire.Write(writer.Encode(SpdyFrame.DataFrame(7, payload, fin: true)));
+        wire.Position = 0;
+        using var reader = new SpdyFramer(wire);
+        var pieces = new List<SpdyFrame>();
+        while (await reader.ReadFrameAsync(CancellationToken.None) is { } frame) pieces.Add(frame);
+
+        Assert.That(pieces, Has.Count.EqualTo(4));
+        Assert.That(pieces, Has.All.Matches<SpdyFrame>(f => f.StreamId == 7 && f.Data.Length <= SpdyFramer.DataPiece));
+        Assert.That(pieces.Select(f => f.Fin), Is.EqualTo(new[] { false, false, false, true }));
+        Assert.That(pieces.SelectMany(f => f.Data.ToArray()).ToArray(), Is.EqualTo(payload));
+    }
+
+    [Test]
+    public async Task A_frame_that_stalls_halfway_is_a_violation_after_the_frame_read_timeout()
+    {
+        var (server, client) = await LoopbackPair.CreateAsync();
+        await using var _s = server;
+        await using var _c = client;
+        await client.WriteAsync(Header(1, 0, SpdyFramer.MaxPayload)); // DATA declaring 16 MiB, then silence
+        await client.WriteAsync(new byte[100]);
+        using var framer = new SpdyFramer(server, new StreamingServerOptions { FrameReadTimeout = TimeSpan.FromMilliseconds(300) });
+        var e = Assert.ThrowsAsync<SpdyProtocolException>(() => framer.ReadFrameAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.That(e!.Message, Does.Contain("frameReadTimeout"));
+    }
+
+    [Test]
+    public async Task A_quiet_connection_between_frames_is_not_a_stall()
+    {
+        var (server, client) = await LoopbackPair.CreateAsync();
+        await using var _s = server;
+        await using var _c = client;
+        using var framer = new SpdyFramer(server, new StreamingServerOptions { FrameReadTimeout = TimeSpan.FromMilliseconds(100) });
+        var reading = framer.ReadFrameAsync(CancellationToken.None).AsTask();
+        await Task.Delay(500);
+        Assert.That(reading.IsCompleted, Is.False, "waiting for the next frame is the idle timeout's business");
+        using var writer = new SpdyFramer(Stream.Null);
+        await client.WriteAsync(writer.Encode(SpdyFrame.Ping(1)));
+        Assert.That((await reading.WaitAsync(TimeSpan.FromSeconds(10)))!.Type, Is.EqualTo(SpdyFrameType.Ping));
     }
 
     static uint Adler32(byte[] data)
