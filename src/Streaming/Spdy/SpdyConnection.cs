@@ -115,7 +115,8 @@ public sealed class SpdyConnection : IAsyncDisposable
             case SpdyFrameType.Data:
                 if (_streams.TryGetValue(frame.StreamId, out var target))
                 {
-                    if (frame.Data.Length > 0) await target.OnDataAsync(frame.Data, _closed.Token);
+                    // The framer reuses its buffer for the next piece: the stream gets its own copy.
+                    if (frame.Data.Length > 0) await target.OnDataAsync(frame.Data.ToArray(), _closed.Token);
                     if (frame.Fin) target.OnRemoteFin();
                 }
                 break;

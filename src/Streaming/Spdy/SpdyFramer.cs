@@ -24,6 +24,8 @@ public sealed class SpdyFramer : IDisposable
     readonly HeaderDeflater _deflater = new();
     readonly HeaderInflater _inflater;
     readonly byte[] _header = new byte[8];
+    // DATA pieces are read into this one buffer: what nobody wants (a stream that is gone) costs no allocation.
+    readonly byte[] _dataBuffer = new byte[DataPiece];
     // The DATA frame being read piece by piece.
     uint _dataStreamId;
     byte _dataFlags;
@@ -38,7 +40,10 @@ public sealed class SpdyFramer : IDisposable
         _inflater = new HeaderInflater(limits.MaxHeaderBlockSize);
     }
 
-    /// <summary>Next frame (or next piece of a DATA frame), or null at a clean end of stream between frames.</summary>
+    /// <summary>
+    /// Next frame (or next piece of a DATA frame), or null at a clean end of stream between frames. A DATA piece's
+    /// <see cref="SpdyFrame.Data"/> is only valid until the next read: copy what you keep.
+    /// </summary>
     public async ValueTask<SpdyFrame?> ReadFrameAsync(CancellationToken ct)
     {
         if (_dataLeft > 0) return await ReadDataPieceAsync(ct);
@@ -67,7 +72,7 @@ public sealed class SpdyFramer : IDisposable
 
     async ValueTask<SpdyFrame> ReadDataPieceAsync(CancellationToken ct)
     {
-        var piece = new byte[Math.Min(_dataLeft, DataPiece)];
+        var piece = _dataBuffer.AsMemory(0, Math.Min(_dataLeft, DataPiece));
         await ReadWithinTimeoutAsync(piece, "DATA frame", ct);
         _dataLeft -= piece.Length;
         var flags = _dataLeft == 0 ? _dataFlags : (byte)(_dataFlags & ~SpdyFlags.Fin);

@@ -10,9 +10,10 @@ namespace CriShim.Streaming.Spdy;
 public sealed class SpdyStream : Stream
 {
     readonly SpdyConnection _connection;
-    // Bounded: a slow consumer stalls the connection's read loop, which is TCP back-pressure on the peer.
+    // Bounded: a slow consumer stalls the connection's read loop, which is TCP back-pressure on the peer. The
+    // framer hands out DATA in pieces of at most 32 KiB, so a stream holds at most 512 KiB its consumer has not read.
     readonly Channel<ReadOnlyMemory<byte>> _incoming = Channel.CreateBounded<ReadOnlyMemory<byte>>(
-        new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
+        new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
     readonly TaskCompletionSource _replied = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly SemaphoreSlim _writeLock = new(1, 1);
     ReadOnlyMemory<byte> _current;
