@@ -51,12 +51,13 @@ public sealed record StreamingServerOptions
     /// <summary>Private per-exec directories (console sockets, pid files) go below this (the daemon sets it below "state").</summary>
     public string ScratchDir { get; init; } = "/run/crishim/x";
 
-    /// <summary>Throws when a limit makes no sense, naming the setting.</summary>
+    /// <summary>Throws when a limit makes no sense, naming the setting as the config file spells it.</summary>
     public void Validate()
     {
+        static string Key(string name) => $"streaming.{char.ToLowerInvariant(name[0])}{name[1..]}";
         static void Positive(string name, long value)
         {
-            if (value <= 0) throw new ArgumentException($"streaming.{name} must be positive, not {value}");
+            if (value <= 0) throw new ArgumentException($"{Key(name)} must be positive, not {value}");
         }
         Positive(nameof(MaxOutstandingRequests), MaxOutstandingRequests);
         Positive(nameof(MaxConcurrentSessions), MaxConcurrentSessions);
@@ -68,7 +69,7 @@ public sealed record StreamingServerOptions
         Positive(nameof(TokenTtl), TokenTtl.Ticks);
         Positive(nameof(StreamCreationTimeout), StreamCreationTimeout.Ticks);
         Positive(nameof(FrameReadTimeout), FrameReadTimeout.Ticks);
-        if (IdleTimeout < TimeSpan.Zero) throw new ArgumentException($"streaming.{nameof(IdleTimeout)} must not be negative");
-        if (MaxSessionDuration < TimeSpan.Zero) throw new ArgumentException($"streaming.{nameof(MaxSessionDuration)} must not be negative");
+        if (IdleTimeout < TimeSpan.Zero) throw new ArgumentException($"{Key(nameof(IdleTimeout))} must not be negative");
+        if (MaxSessionDuration < TimeSpan.Zero) throw new ArgumentException($"{Key(nameof(MaxSessionDuration))} must not be negative");
     }
 }
