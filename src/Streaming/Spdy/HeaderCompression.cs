@@ -108,7 +108,7 @@ sealed class HeaderInflater : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var input = compressed.ToArray();
             var output = new MemoryStream();
-            var chunk = new byte[Math.Min(Math.Max(1024, input.Length * 4), MaxBlock + 1)];
+            var chunk = new byte[(int)Math.Min(Math.Max(1024L, input.Length * 4L), MaxBlock + 1L)];
             var inHandle = GCHandle.Alloc(input, GCHandleType.Pinned);
             var outHandle = GCHandle.Alloc(chunk, GCHandleType.Pinned);
             try
