@@ -76,8 +76,8 @@ static class CniTemplate
         try
         {
             var script = Path.Combine(repoRoot, "scripts", "install-cni-default.sh");
-            var psiEnv = new Dictionary<string, string> { ["CNI_CONF_DIR"] = dir.FullName };
-            (await Shell.RunAsync(script, [], ct, env: psiEnv)).EnsureSuccess(script);
+            var env = new Dictionary<string, string> { ["CNI_CONF_DIR"] = dir.FullName };
+            (await Shell.RunAsync(script, [], ct, env: env)).EnsureSuccess(script);
             var file = Directory.EnumerateFiles(dir.FullName, "*.conflist").SingleOrDefault()
                 ?? throw new InvalidOperationException($"{script} wrote no .conflist");
             return JsonNode.Parse(await File.ReadAllTextAsync(file, ct))!.AsObject();
