@@ -39,8 +39,10 @@ clean:
 	$(DOTNET) clean CriShim.sln -nologo -v q || true
 	rm -rf out TestResults
 
-# CriShim against containerd's CRI plugin, side by side (not part of `make test`); writes bench/results/latest.{md,png}.
-# BENCH_ARGS=--quick for a ~1-minute smoke run, BENCH_ARGS=--micro for the BenchmarkDotNet micro-benchmarks.
+# CriShim against containerd's CRI plugin, side by side on a realistic setup (make run's CNI chain, kubelet-shaped
+# pods, gRPC and crictl rows; not part of `make test`); writes bench/results/latest.{md,png} and README's table.
+# Refuses a busy machine (load > 1.0 on 2 cores after up to 4 min) unless BENCH_ARGS=--force (then add --out DIR).
+# BENCH_ARGS=--quick for a ~2-minute smoke run, BENCH_ARGS=--micro for the BenchmarkDotNet micro-benchmarks.
 bench: deps publish
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing:" $$missing; \

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using CriShim.Bench;
+using CriShim.Bench.Crictl;
 using CriShim.Bench.Infra;
 using CriShim.Bench.Micro;
 using CriShim.Bench.Reporting;
@@ -32,7 +33,7 @@ if (options.Replot)
 }
 
 if (!Native.IsRoot) { Console.Error.WriteLine("crishim-bench needs root (it starts container runtimes)"); return 2; }
-var missing = new[] { "containerd", "containerd-shim-runc-v2", "runc", "conmon", "docker-registry", "skopeo", "umoci", "setsid", "ip" }
+var missing = new[] { "containerd", "containerd-shim-runc-v2", "runc", "conmon", "docker-registry", "skopeo", "umoci", "setsid", "ip", "iptables-save", "iptables-restore" }
     .Where(t => !OnPath(t)).Append(File.Exists("/usr/lib/cni/bridge") ? null : "/usr/lib/cni/bridge").OfType<string>().ToList();
 if (missing.Count > 0) { Console.Error.WriteLine($"missing: {string.Join(", ", missing)} (make bench installs them)"); return 2; }
 
@@ -58,10 +59,34 @@ foreach (var key in options.Runtimes)
         : new ContainerdRuntime());
 foreach (var rt in runtimes) rt.KeepLogAs = Path.Combine(outDir, "logs", $"{rt.Key}.log");
 var allRuntimes = runtimes.ToList(); // every one is cleaned up, started or not
+
+// The machine's state first: a run on a busy machine is refused unless forced, so latest.md never holds its numbers.
+var machine = await MachineInfo.CollectAsync(allRuntimes.Select(rt => (rt.Name, rt.DescribeAsync())));
+var crictl = CrictlLocator.Find(options.Crictl, Environment.GetEnvironmentVariable("PATH"), CrictlLocator.IsExecutable);
+var crictlVersion = crictl.Path is null ? null : await CrictlClient.VersionAsync(crictl.Path);
+var cniTemplate = await CniTemplate.ForAsync(options.Cni, repo, cts.Token);
+var loadLimit = options.MaxLoad ?? LoadAverage.DefaultLimit(Environment.ProcessorCount);
+PrintMachine(machine, crictl, crictlVersion, options.Cni, CniTemplate.Describe(cniTemplate));
+var loadBefore = await LoadAverage.SettleAsync(loadLimit, TimeSpan.FromSeconds(options.SettleSeconds), LoadAverage.OneMinute,
+    (load, waited) => Console.WriteLine($"load average {load:0.00} > {loadLimit:0.0}: waiting for it to settle ({waited.TotalSeconds:0} s of {options.SettleSeconds} s)"), cts.Token);
+var verdict = LoadAverage.Judge(loadBefore, loadLimit, options.Force);
+Console.WriteLine($"load average before the run: {loadBefore:0.00} (limit {loadLimit:0.0} on {Environment.ProcessorCount} cores){(verdict == LoadVerdict.Forced ? ", above the limit: forced" : "")}");
+if (verdict == LoadVerdict.Refused)
+{
+    Console.Error.WriteLine($"refusing to run: the 1-minute load average is {loadBefore:0.00}, above {loadLimit:0.0}, after waiting {options.SettleSeconds} s; " +
+                            "numbers from a busy machine do not go into latest.md. Wait, raise --settle, or pass --force (and --out elsewhere).");
+    return 3;
+}
+var conditions = new RunConditions(options.Cni, CniTemplate.Describe(cniTemplate), loadBefore, loadLimit, verdict, crictlVersion, crictl.Searched);
+
 var measurements = new Measurements();
 var registry = new LocalRegistry();
 var clock = Stopwatch.StartNew();
-Workload[] workloads = [new LifecycleWorkload(), new BurstWorkload(), new DensityWorkload(), new ImageWorkload()];
+Workload[] workloads =
+[
+    new LifecycleWorkload(), new RuncFloorWorkload(), new CrictlLifecycleWorkload(crictl),
+    new BurstWorkload(), new DensityWorkload(), new ImageWorkload(),
+];
 var status = 0;
 try
 {
@@ -75,7 +100,7 @@ try
             foreach (var rt in runtimes.ToList())
             {
                 setup.Description = $"Setup: starting {rt.Name}";
-                try { await rt.StartAsync(registry, cts.Token); }
+                try { await rt.StartAsync(registry, cniTemplate, cts.Token); }
                 catch (Exception e) when (!cts.IsCancellationRequested)
                 {
                     // the other runtime is still worth measuring; the report says why this one is missing
@@ -123,12 +148,13 @@ finally
     AnsiConsole.MarkupLine("cleaning up: removing pods, stopping runtimes and the registry...");
     await Task.WhenAll(allRuntimes.Select(rt => rt.DisposeAsync().AsTask()));
     await registry.DisposeAsync();
-    ReportLeftovers(allRuntimes);
+    await ReportLeftoversAsync(allRuntimes);
 }
 if (status != 0) return status;
 
-var machine = await MachineInfo.CollectAsync(allRuntimes.Select(rt => (rt.Name, rt.DescribeAsync())));
-var markdown = new Report(measurements, machine, settings, clock.Elapsed).ToMarkdown();
+conditions = conditions with { LoadAfter = LoadAverage.OneMinute() };
+Console.WriteLine($"load average after the run: {conditions.LoadAfter:0.00}");
+var markdown = new Report(measurements, machine, conditions, settings, clock.Elapsed).ToMarkdown();
 await File.WriteAllTextAsync(Path.Combine(outDir, "latest.md"), markdown);
 Chart.Save(measurements, settings, Path.Combine(outDir, "latest.png"));
 await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(
@@ -136,6 +162,20 @@ await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer
     new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine(markdown);
 AnsiConsole.MarkupLine($"written: {Markup.Escape(Path.Combine(outDir, "latest.md"))}, latest.png, latest.json ({clock.Elapsed.TotalMinutes:0.0} min)");
+// the README's table follows latest.md, but only for a full run on a quiet machine into bench/results
+if (!settings.Quick && verdict == LoadVerdict.Quiet && Path.GetFullPath(outDir) == Path.GetFullPath(Path.Combine(repo, "bench", "results")))
+{
+    var readme = Path.Combine(repo, "README.md");
+    var intro = $"The latest full run ({DateTime.UtcNow:yyyy-MM-dd}, {machine.Cores} cores, {machine.Os}, kernel {machine.Kernel}, {machine.Runc}, " +
+                $"{machine.Runtimes.GetValueOrDefault("containerd", "containerd")}; load average {loadBefore:0.00} before it; `bench/results/latest.md`):";
+    var updated = ReadmeTables.Replace(await File.ReadAllTextAsync(readme), ReadmeTables.Extract(markdown, intro));
+    if (updated is null) AnsiConsole.MarkupLine("[yellow]README.md has no bench result markers: its table is not updated[/]");
+    else
+    {
+        await File.WriteAllTextAsync(readme, updated);
+        AnsiConsole.MarkupLine("README.md: bench tables updated from latest.md");
+    }
+}
 return 0;
 
 // Pulls the images the workloads use and runs one unrecorded pod, so first-call costs don't land in the numbers.
@@ -144,8 +184,9 @@ static async Task WarmUpAsync(RuntimeUnderTest rt, LocalRegistry registry, Measu
     var ctx = new WorkloadContext([rt], settings, m, _ => { }, ct);
     await ctx.StepAsync(rt, "Warm-up pulls", async () =>
     {
-        foreach (var image in new[] { LocalRegistry.WorkloadImage, registry.PauseImage })
-            await rt.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = image } }, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct);
+        await rt.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = registry.PauseImage } }, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct);
+        var pulled = await rt.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = LocalRegistry.WorkloadImage } }, deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct);
+        rt.WorkloadImageRef = pulled.ImageRef;
     });
     await ctx.StepAsync(rt, "Warm-up pod lifecycle", async () =>
     {
@@ -153,7 +194,7 @@ static async Task WarmUpAsync(RuntimeUnderTest rt, LocalRegistry registry, Measu
     });
 }
 
-static void ReportLeftovers(IEnumerable<RuntimeUnderTest> runtimes)
+static async Task ReportLeftoversAsync(IEnumerable<RuntimeUnderTest> runtimes)
 {
     var left = new List<string>();
     foreach (var rt in runtimes)
@@ -161,11 +202,22 @@ static void ReportLeftovers(IEnumerable<RuntimeUnderTest> runtimes)
         left.AddRange(ProcFs.MountsUnder(rt.BaseDir).Select(mp => $"mount {mp}"));
         if (!Cgroups.Gone(rt.CgroupParent)) left.Add($"cgroup {rt.CgroupParent}");
         if (Directory.Exists($"/sys/class/net/{rt.Network.Bridge}")) left.Add($"bridge {rt.Network.Bridge}");
+        left.AddRange((await IptablesRules.OfAsync(rt.Network)).Select(r => $"iptables rule {r}"));
         left.AddRange(rt.Helpers().Select(p => $"process {p.Pid} {p.CmdLine}"));
         if (Directory.Exists(rt.BaseDir)) left.Add($"directory {rt.BaseDir}");
     }
+    if (!Cgroups.Gone(RuncFloorWorkload.Cgroup)) left.Add($"cgroup {RuncFloorWorkload.Cgroup}");
+    if (Directory.Exists(RuncFloorWorkload.BaseDir)) left.Add($"directory {RuncFloorWorkload.BaseDir}");
     if (left.Count == 0) AnsiConsole.MarkupLine("[green]clean:[/] no mounts, cgroups, bridges, processes or directories left behind");
     else foreach (var l in left) AnsiConsole.MarkupLine($"[yellow]left behind:[/] {Markup.Escape(l)}");
+}
+
+static void PrintMachine(MachineInfo m, CrictlLookup crictl, string? crictlVersion, CniMode cni, string chain)
+{
+    Console.WriteLine($"machine: {m.Cpu}, {m.Cores} cores, {m.Memory}; kernel {m.Kernel} ({m.Os}), cgroups {m.Cgroups}");
+    Console.WriteLine($"runtimes: {string.Join("; ", m.Runtimes.Select(kv => kv.Value))}; {m.Runc}; {m.Conmon}; {m.CniPlugins}");
+    Console.WriteLine($"crictl: {(crictl.Path is null ? $"not found ({crictl.Searched}): the crictl rows are not measured" : $"{crictl.Path} ({crictlVersion})")}");
+    Console.WriteLine($"CNI ({cni.ToString().ToLowerInvariant()}): {chain}");
 }
 
 static bool OnPath(string tool) =>

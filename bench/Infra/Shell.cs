@@ -11,17 +11,25 @@ static class Shell
             ExitCode == 0 ? this : throw new InvalidOperationException($"{what} failed ({ExitCode}): {StdErr.Trim()} {StdOut.Trim()}".Trim());
     }
 
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, CancellationToken ct = default, string? workDir = null)
+    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, CancellationToken ct = default, string? workDir = null,
+        IReadOnlyDictionary<string, string>? env = null, string? stdin = null)
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            RedirectStandardInput = stdin is not null,
             WorkingDirectory = workDir ?? Environment.CurrentDirectory,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
+        if (stdin is not null)
+        {
+            await p.StandardInput.WriteAsync(stdin.AsMemory(), ct);
+            p.StandardInput.Close();
+        }
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         try { await p.WaitForExitAsync(ct); }

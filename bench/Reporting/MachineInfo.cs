@@ -4,7 +4,7 @@ using CriShim.Bench.Infra;
 namespace CriShim.Bench.Reporting;
 
 /// <summary>What the numbers were measured on.</summary>
-sealed record MachineInfo(string Cpu, int Cores, string Memory, string Kernel, string Os, string Cgroups, string Dotnet, string Runc, string Conmon, IReadOnlyDictionary<string, string> Runtimes)
+sealed record MachineInfo(string Cpu, int Cores, string Memory, string Kernel, string Os, string Cgroups, string Dotnet, string Runc, string Conmon, string CniPlugins, IReadOnlyDictionary<string, string> Runtimes)
 {
     public static async Task<MachineInfo> CollectAsync(IEnumerable<(string Name, Task<string> Version)> runtimes)
     {
@@ -18,6 +18,7 @@ sealed record MachineInfo(string Cpu, int Cores, string Memory, string Kernel, s
         foreach (var (name, version) in runtimes) versions[name] = await version;
         return new MachineInfo(cpu, Environment.ProcessorCount, $"{memKb / 1048576.0:0.#} GiB",
             File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), os, cgroups, RuntimeInformation.FrameworkDescription,
-            await Shell.FirstLineAsync("runc", "--version"), await Shell.FirstLineAsync("conmon", "--version"), versions);
+            await Shell.FirstLineAsync("runc", "--version"), await Shell.FirstLineAsync("conmon", "--version"),
+            "containernetworking-plugins " + await Shell.FirstLineAsync("dpkg-query", "-W", "-f=${Version}", "containernetworking-plugins"), versions);
     }
 }

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
+using CriShim.Bench.Crictl;
+using CriShim.Bench.Infra;
 using CriShim.Bench.Workloads;
 
 namespace CriShim.Bench.Reporting;
 
-/// <summary>The Markdown table of one run: CriShim beside containerd, the ratio, and the issue's targets.</summary>
-sealed class Report(Measurements m, MachineInfo machine, BenchSettings settings, TimeSpan duration)
+/// <summary>The Markdown tables of one run: CriShim beside containerd, the ratio, and the issues' targets.</summary>
+sealed class Report(Measurements m, MachineInfo machine, RunConditions run, BenchSettings settings, TimeSpan duration)
 {
     const string Shim = "crishim";
     const string Ctrd = "containerd";
@@ -17,11 +19,15 @@ sealed class Report(Measurements m, MachineInfo machine, BenchSettings settings,
         public string Verdict(double? ratio) => ratio is null ? "n/a" : ratio <= Max ? "✅ met" : "❌ missed";
     }
 
+    /// <summary>Issue #7's and #13's targets, by metric: the same ones for the gRPC rows and the crictl rows.</summary>
     static readonly Dictionary<string, Target> LifecycleTargets = new()
     {
         ["RunPodSandbox"] = new(0.5),
         [LifecycleWorkload.CreateAndStart] = new(0.8),
         ["ExecSync (true)"] = new(0.8),
+        ["crictl runp"] = new(0.5),
+        [CrictlLifecycleWorkload.CreateAndStart] = new(0.8),
+        ["crictl exec -s"] = new(0.8),
     };
 
     public string ToMarkdown()
@@ -30,7 +36,12 @@ sealed class Report(Measurements m, MachineInfo machine, BenchSettings settings,
         sb.AppendLine("# CriShim vs containerd: CRI benchmark");
         sb.AppendLine();
         sb.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(settings.Quick ? "**quick** (smoke) run" : "full run")}, took {duration.TotalMinutes:0.0} min. " +
-                      "Both runtimes driven over CRI gRPC on their own unix sockets, the same workload interleaved (A, B, A, B...). " +
+                      "Both runtimes driven over CRI on their own unix sockets, the same workload interleaved (A, B, A, B...), " +
+                      "with pods and containers as kubelet v1.26 configures them (a Burstable pod, RuntimeDefault seccomp, " +
+                      "service account, etc-hosts and termination-log mounts) and " +
+                      (run.Cni == CniMode.Realistic
+                          ? $"the CNI chain `make run` installs ({run.CniChain}), a bridge and subnet of its own per runtime. "
+                          : $"a **minimal** CNI network ({run.CniChain}, `--cni minimal`), a bridge and subnet of its own per runtime. ") +
                       "Produced by `make bench` (bench/, see bench/README.md).");
         sb.AppendLine();
         sb.AppendLine("| Machine | |");
@@ -38,25 +49,33 @@ sealed class Report(Measurements m, MachineInfo machine, BenchSettings settings,
         sb.AppendLine($"| CPU | {machine.Cpu}, {machine.Cores} cores |");
         sb.AppendLine($"| Memory | {machine.Memory} |");
         sb.AppendLine($"| Kernel | {machine.Kernel} ({machine.Os}), cgroups {machine.Cgroups} |");
+        sb.AppendLine($"| Load average (1 min) | {LoadText()} |");
         sb.AppendLine($"| runc | {machine.Runc} |");
         sb.AppendLine($"| conmon | {machine.Conmon} |");
         foreach (var (name, version) in machine.Runtimes) sb.AppendLine($"| {name} | {version} |");
+        sb.AppendLine($"| CNI plugins | {machine.CniPlugins} |");
+        sb.AppendLine($"| crictl | {run.CrictlVersion ?? $"not found ({run.CrictlSearched})"} |");
         sb.AppendLine($"| .NET | {machine.Dotnet} |");
         sb.AppendLine();
 
-        sb.AppendLine($"## Pod lifecycle, sequential ({settings.LifecycleIterations} iterations, ms)");
+        sb.AppendLine($"## Pod lifecycle over gRPC, sequential ({settings.LifecycleIterations} iterations, ms)");
         sb.AppendLine();
-        sb.AppendLine("| Operation | CriShim p50 | containerd p50 | ratio | CriShim p90 | containerd p90 | ratio | CriShim p99 | containerd p99 | ratio | target (p50 ratio) |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-        foreach (var op in LifecycleWorkload.Operations.Append(LifecycleWorkload.CreateAndStart))
+        sb.AppendLine("An in-process client on one HTTP/2 connection per runtime, as kubelet holds one.");
+        sb.AppendLine();
+        LifecycleTable(sb, LifecycleWorkload.Operations.Append(LifecycleWorkload.CreateAndStart).Select(op => (op, op)));
+        FloorLine(sb);
+        sb.AppendLine();
+
+        sb.AppendLine($"## Pod lifecycle through crictl, sequential ({settings.CrictlIterations} iterations, ms)");
+        sb.AppendLine();
+        if (run.CrictlVersion is null)
+            sb.AppendLine($"not measured: crictl not found (looked at {run.CrictlSearched}; `--crictl PATH` names one).");
+        else
         {
-            sb.Append($"| {op} ");
-            foreach (var p in new[] { 50.0, 90, 99 })
-            {
-                var (a, b) = (m.P(Shim, op, p), m.P(Ctrd, op, p));
-                sb.Append($"| {F(a)} | {F(b)} | {Ratio(a, b)} ");
-            }
-            sb.AppendLine($"| {TargetCell(LifecycleTargets.GetValueOrDefault(op), m.P(Shim, op, 50), m.P(Ctrd, op, 50))} |");
+            sb.AppendLine($"A fresh `crictl` process per call ({run.CrictlVersion}), as an operator or a script runs it: process start, " +
+                          "connection, a Version call, then the CRI call; the same pod and container configs as JSON files.");
+            sb.AppendLine();
+            LifecycleTable(sb, CrictlLifecycleWorkload.Operations.Append(("CreateContainer+StartContainer (`crictl create` + `crictl start`)", CrictlLifecycleWorkload.CreateAndStart)));
         }
         sb.AppendLine();
 
@@ -96,6 +115,40 @@ sealed class Report(Measurements m, MachineInfo machine, BenchSettings settings,
             foreach (var note in m.Notes) sb.AppendLine($"- {note.Replace("\n", " ")}");
         }
         return sb.ToString();
+    }
+
+    void LifecycleTable(StringBuilder sb, IEnumerable<(string Label, string Metric)> rows)
+    {
+        sb.AppendLine("| Operation | CriShim p50 | containerd p50 | ratio | CriShim p90 | containerd p90 | ratio | CriShim p99 | containerd p99 | ratio | target (p50 ratio) |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var (label, metric) in rows)
+        {
+            sb.Append($"| {label} ");
+            foreach (var p in new[] { 50.0, 90, 99 })
+            {
+                var (a, b) = (m.P(Shim, metric, p), m.P(Ctrd, metric, p));
+                sb.Append($"| {F(a)} | {F(b)} | {Ratio(a, b)} ");
+            }
+            sb.AppendLine($"| {TargetCell(LifecycleTargets.GetValueOrDefault(metric), m.P(Shim, metric, 50), m.P(Ctrd, metric, 50))} |");
+        }
+    }
+
+    /// <summary>Bare runc create + start, and how far each runtime's Create+Start is above it (p50).</summary>
+    void FloorLine(StringBuilder sb)
+    {
+        if (m.P(RuncFloorWorkload.Key, RuncFloorWorkload.Metric, 50) is not { } floor) return;
+        string Above(string rt) => m.P(rt, LifecycleWorkload.CreateAndStart, 50) is { } v ? $"+{F(v - floor)} ms" : "–";
+        sb.AppendLine();
+        sb.AppendLine($"Floor: bare `runc create` + `runc start` of a `runc spec` bundle (no seccomp, no CNI, no monitor): " +
+                      $"p50 {F(floor)} ms, p90 {F(m.P(RuncFloorWorkload.Key, RuncFloorWorkload.Metric, 90))} ms. " +
+                      $"CreateContainer+StartContainer above it (p50): CriShim {Above(Shim)}, containerd {Above(Ctrd)}.");
+    }
+
+    string LoadText()
+    {
+        var after = run.LoadAfter is { } a ? $", after {a.ToString("0.00", CultureInfo.InvariantCulture)}" : "";
+        var forced = run.Verdict == LoadVerdict.Forced ? " — **above the limit, forced (`--force`): not a quiet-machine result**" : "";
+        return $"before {run.LoadBefore.ToString("0.00", CultureInfo.InvariantCulture)}{after} (limit {run.LoadLimit.ToString("0.0#", CultureInfo.InvariantCulture)}){forced}";
     }
 
     void Row(StringBuilder sb, string label, string metric, double p, Target? target)

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using CriShim.Bench.Infra;
+using CriShim.Bench.Kubelet;
 using Grpc.Core;
 using Runtime.V1;
 
@@ -19,6 +21,7 @@ abstract class RuntimeUnderTest : IAsyncDisposable
         Name = name;
         BaseDir = Path.Combine(BenchRoot, key);
         Network = new CniNetwork($"{key}bench", bridge, subnet, Path.Combine(BaseDir, "cni"), Path.Combine(BaseDir, "cni-ipam"));
+        Node = NodeLayout.ForThisMachine(CgroupParent, PodLogDir, Path.Combine(BaseDir, "kubelet"));
     }
 
     /// <summary>Short, path-safe name: "crishim", "containerd".</summary>
@@ -30,7 +33,12 @@ abstract class RuntimeUnderTest : IAsyncDisposable
     public string State => Path.Combine(BaseDir, "state");
     public string Socket => Path.Combine(BaseDir, $"{Key}.sock");
     public string LogFile => Path.Combine(BaseDir, "daemon.log");
+    /// <summary>This runtime's /var/log/pods.</summary>
     public string PodLogDir => Path.Combine(BaseDir, "pod-logs");
+    /// <summary>Cgroup root, log root and kubelet directory of this runtime's kubelet-shaped pods.</summary>
+    public NodeLayout Node { get; }
+    /// <summary>What PullImage returned for the workload image at warm-up: kubelet creates containers by this ID.</summary>
+    public string WorkloadImageRef { get; set; } = LocalRegistry.WorkloadImage;
     public CniNetwork Network { get; }
     /// <summary>Cgroup (below each hierarchy's root) that every pod of this runtime lives in.</summary>
     public string CgroupParent => $"crishimbench-{Key}";
@@ -48,12 +56,12 @@ abstract class RuntimeUnderTest : IAsyncDisposable
     /// <summary>Version of the runtime as the report shows it.</summary>
     public abstract Task<string> DescribeAsync();
 
-    public async Task StartAsync(LocalRegistry registry, CancellationToken ct)
+    public async Task StartAsync(LocalRegistry registry, JsonObject cniTemplate, CancellationToken ct)
     {
         await ForceCleanAsync(); // leftovers of an interrupted earlier run
         Directory.CreateDirectory(BaseDir);
         Directory.CreateDirectory(PodLogDir);
-        Network.Write();
+        Network.Write(cniTemplate);
         var (file, args) = Prepare(registry);
         DaemonPid = Shell.StartDaemon(file, args, LogFile);
         _cri = new CriConnection(Socket);

@@ -28,7 +28,7 @@ sealed class BurstWorkload : Workload
         var started = new List<string>();
         var sw = Stopwatch.StartNew();
         var runs = Enumerable.Range(0, size)
-            .Select(i => PodSpecs.RunPodWithContainerAsync(rt, $"burst-{size}-{i}", PodSpecs.Sleep, ctx.Ct))
+            .Select(i => PodSpecs.RunPodWithContainerAsync(rt, $"burst-{size}-{i}", ctx.Ct))
             .ToList();
         try
         {

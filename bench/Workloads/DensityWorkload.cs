@@ -6,7 +6,7 @@ using Runtime.V1;
 namespace CriShim.Bench.Workloads;
 
 /// <summary>
-/// Many running pods (one `sleep` container each): what the daemon and its per-pod helpers cost in memory, and
+/// Many running pods (one kubelet-shaped container each): what the daemon and its per-pod helpers cost in memory, and
 /// how List*/ContainerStats latency grows from 1 pod to many. One runtime at a time (both full would share
 /// the machine's memory and CPU), in the order A then B.
 /// </summary>
@@ -38,7 +38,7 @@ sealed class DensityWorkload : Workload
         var gate = new Lock();
         try
         {
-            pods.Add(await PodSpecs.RunPodWithContainerAsync(rt, "density-0", PodSpecs.Sleep, ctx.Ct));
+            pods.Add(await PodSpecs.RunPodWithContainerAsync(rt, "density-0", ctx.Ct));
             ctx.Advance($"{rt.Name}: 1 pod");
             await MeasureAsync(ctx, rt, pods, 1);
 
@@ -47,7 +47,7 @@ sealed class DensityWorkload : Workload
                 new ParallelOptions { MaxDegreeOfParallelism = ctx.Settings.Parallelism, CancellationToken = ctx.Ct },
                 async (i, ct) =>
                 {
-                    var pod = await PodSpecs.RunPodWithContainerAsync(rt, $"density-{i}", PodSpecs.Sleep, ct);
+                    var pod = await PodSpecs.RunPodWithContainerAsync(rt, $"density-{i}", ct);
                     lock (gate) pods.Add(pod);
                     ctx.Advance($"{rt.Name}: {i + 1} pods");
                 });

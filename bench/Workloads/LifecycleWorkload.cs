@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CriShim.Bench.Infra;
+using CriShim.Bench.Kubelet;
 using CriShim.Bench.Runtimes;
 using Runtime.V1;
 
@@ -48,19 +49,20 @@ sealed class LifecycleWorkload : Workload
             }
 
             podId = (await Time(Operations[0], async () => await cri.RunPodSandboxAsync(new RunPodSandboxRequest { Config = pod }, deadline: Deadline(), cancellationToken: ct))).PodSandboxId;
-            await Time(Operations[1], async () => await rt.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = LocalRegistry.WorkloadImage }, SandboxConfig = pod }, deadline: Deadline(), cancellationToken: ct));
+            var imageRef = (await Time(Operations[1], async () => await rt.Images.PullImageAsync(new PullImageRequest { Image = new ImageSpec { Image = LocalRegistry.WorkloadImage }, SandboxConfig = pod }, deadline: Deadline(), cancellationToken: ct))).ImageRef;
+            var container = PodSpecs.Container(rt, pod, imageRef);
             var sw = Stopwatch.StartNew();
             var id = (await Time(Operations[2], async () => await cri.CreateContainerAsync(new CreateContainerRequest
             {
                 PodSandboxId = podId,
-                Config = PodSpecs.Container("work", LocalRegistry.WorkloadImage, PodSpecs.StoppableSleep),
+                Config = container,
                 SandboxConfig = pod,
             }, deadline: Deadline(), cancellationToken: ct))).ContainerId;
             await Time(Operations[3], async () => await cri.StartContainerAsync(new StartContainerRequest { ContainerId = id }, deadline: Deadline(), cancellationToken: ct));
             if (record) ctx.Record(rt, CreateAndStart, sw.Elapsed.TotalMilliseconds);
             var exec = await Time(Operations[4], async () => await cri.ExecSyncAsync(new ExecSyncRequest { ContainerId = id, Cmd = { "true" }, Timeout = 10 }, deadline: Deadline(), cancellationToken: ct));
             if (exec.ExitCode != 0) throw new InvalidOperationException($"ExecSync true exited {exec.ExitCode}: {exec.Stderr.ToStringUtf8()}");
-            await Time(Operations[5], async () => await cri.StopContainerAsync(new StopContainerRequest { ContainerId = id, Timeout = 10 }, deadline: Deadline(), cancellationToken: ct));
+            await Time(Operations[5], async () => await cri.StopContainerAsync(new StopContainerRequest { ContainerId = id, Timeout = KubeletSpecs.TerminationGracePeriodSeconds }, deadline: Deadline(), cancellationToken: ct));
             await Time(Operations[6], async () => await cri.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id }, deadline: Deadline(), cancellationToken: ct));
             await Time(Operations[7], async () => await cri.StopPodSandboxAsync(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: Deadline(), cancellationToken: ct));
             await Time(Operations[8], async () => await cri.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: Deadline(), cancellationToken: ct));

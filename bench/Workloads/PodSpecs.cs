@@ -1,54 +1,32 @@
-using CriShim.Bench.Infra;
+using CriShim.Bench.Kubelet;
 using CriShim.Bench.Runtimes;
 using Runtime.V1;
 
 namespace CriShim.Bench.Workloads;
 
-/// <summary>The pod and container configs of the workloads: the same for both runtimes but for paths and cgroups.</summary>
+/// <summary>The workloads' pods: kubelet-shaped (<see cref="KubeletSpecs"/>), the same for both runtimes but for paths and cgroups.</summary>
 static class PodSpecs
 {
-    /// <summary>Exits on SIGTERM at once, so StopContainer measures the runtime, not a grace period.</summary>
-    public static readonly string[] StoppableSleep = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"];
-    public static readonly string[] Sleep = ["sleep", "3600"];
+    public const string ContainerName = "work";
 
+    /// <summary>A new pod's config, with the host files kubelet makes before RunPodSandbox.</summary>
     public static PodSandboxConfig Pod(RuntimeUnderTest rt, string name)
     {
-        var uid = Guid.NewGuid().ToString();
-        var logDir = Path.Combine(rt.PodLogDir, uid);
-        var namespaces = new NamespaceOption { Network = NamespaceMode.Pod, Pid = NamespaceMode.Container, Ipc = NamespaceMode.Pod };
-        return new PodSandboxConfig
-        {
-            Metadata = new PodSandboxMetadata { Name = name, Uid = uid, Namespace = "crishim-bench", Attempt = 0 },
-            Hostname = name,
-            LogDirectory = logDir,
-            Labels = { ["app"] = "crishim-bench" },
-            Linux = new LinuxPodSandboxConfig
-            {
-                CgroupParent = $"/{rt.CgroupParent}/pod{uid}",
-                SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = namespaces },
-            },
-        };
+        var pod = KubeletSpecs.Pod(rt.Node, name, Guid.NewGuid().ToString(), DateTime.UtcNow);
+        KubeletSpecs.WritePodFiles(rt.Node, pod);
+        return pod;
     }
 
-    public static ContainerConfig Container(string name, string image, IEnumerable<string> command) => new()
+    /// <summary>The pod's container running <paramref name="imageRef"/> (the ID PullImage returned), with its termination log file.</summary>
+    public static ContainerConfig Container(RuntimeUnderTest rt, PodSandboxConfig pod, string imageRef)
     {
-        Metadata = new ContainerMetadata { Name = name, Attempt = 0 },
-        Image = new ImageSpec { Image = image },
-        Command = { command },
-        LogPath = $"{name}.log",
-        Linux = new LinuxContainerConfig
-        {
-            Resources = new LinuxContainerResources { CpuShares = 2, OomScoreAdj = 1000 },
-            SecurityContext = new LinuxContainerSecurityContext
-            {
-                NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Pod, Pid = NamespaceMode.Container, Ipc = NamespaceMode.Pod },
-            },
-        },
-    };
+        var container = KubeletSpecs.Container(rt.Node, pod, ContainerName, imageRef, KubeletSpecs.StoppableSleep, Guid.NewGuid().ToString("N")[..8]);
+        KubeletSpecs.WriteContainerFiles(container);
+        return container;
+    }
 
     /// <summary>RunPodSandbox, CreateContainer, StartContainer: one running pod with one container.</summary>
-    public static async Task<(string PodId, string ContainerId)> RunPodWithContainerAsync(
-        RuntimeUnderTest rt, string name, string[] command, CancellationToken ct)
+    public static async Task<(string PodId, string ContainerId)> RunPodWithContainerAsync(RuntimeUnderTest rt, string name, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddMinutes(3);
         var pod = Pod(rt, name);
@@ -56,7 +34,7 @@ static class PodSpecs
         var created = await rt.Runtime.CreateContainerAsync(new CreateContainerRequest
         {
             PodSandboxId = run.PodSandboxId,
-            Config = Container("work", LocalRegistry.WorkloadImage, command),
+            Config = Container(rt, pod, rt.WorkloadImageRef),
             SandboxConfig = pod,
         }, deadline: deadline, cancellationToken: ct);
         await rt.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = created.ContainerId }, deadline: deadline, cancellationToken: ct);
