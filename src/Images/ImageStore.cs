@@ -79,6 +79,9 @@ public sealed class ImageStore
 
     public ImageRecord? Get(string id) => _images.GetValueOrDefault(id);
 
+    /// <summary>Whether a stored image lists the blob (a manifest, config or layer digest).</summary>
+    public bool Uses(string blobDigest) => _images.Values.Any(i => i.Blobs.Contains(blobDigest));
+
     /// <summary>Adds a pulled image or merges its names into the stored one; a tag moves away from any other image.</summary>
     public async Task<ImageRecord> AddAsync(ImageRecord pulled, CancellationToken ct)
     {
