@@ -78,32 +78,44 @@ public sealed class ImagePuller(
             throw new ImageException(ImageErrorKind.Corrupt, $"manifest {manifestDigest} declares a negative blob size");
 
         // Lease everything this pull will use before looking at what exists, so a concurrent removal keeps it.
-        using var lease = images.Lease(blobs.Append(configDigest.ToString()).Concat(manifest.Layers.Select(l => l.Digest)));
-        // streamed to disk (no more than its declared size), then parsed: the cap above bounds what is read back
-        var configPath = await EnsureBlobAsync(session, sessionKey, configDescriptor, ct);
-        var config = Parse<ImageConfigFile>(await File.ReadAllBytesAsync(configPath, ct), $"config {configDigest}");
-        var diffIds = config.RootFs?.DiffIds ?? [];
-        if (diffIds.Count != manifest.Layers.Count)
-            throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} lists {diffIds.Count} diff IDs for {manifest.Layers.Count} layers");
-        if (diffIds.Any(d => !Digest.TryParse(d, out _)))
-            throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} has a malformed diff ID");
-        using var layerLease = images.Lease(diffIds);
+        var fetched = blobs.Append(configDigest.ToString()).Concat(manifest.Layers.Select(l => l.Digest)).ToList();
+        using var lease = images.Lease(fetched);
+        IDisposable? layerLease = null;
+        List<string> diffIds = [];
+        ImageConfigFile config;
+        List<LayerRef> layerRefs;
+        try
+        {
+            // streamed to disk (no more than its declared size), then parsed: the cap above bounds what is read back
+            var configPath = await EnsureBlobAsync(session, sessionKey, configDescriptor, ct);
+            config = Parse<ImageConfigFile>(await File.ReadAllBytesAsync(configPath, ct), $"config {configDigest}");
+            diffIds = config.RootFs?.DiffIds ?? [];
+            if (diffIds.Count != manifest.Layers.Count)
+                throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} lists {diffIds.Count} diff IDs for {manifest.Layers.Count} layers");
+            if (diffIds.Any(d => !Digest.TryParse(d, out _)))
+                throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} has a malformed diff ID");
+            layerLease = images.Lease(diffIds);
 
-        var layerRefs = manifest.Layers.Select((l, i) => new LayerRef(l.Digest, l.Size, l.MediaType!, diffIds[i])).ToList();
-        await Parallel.ForEachAsync(layerRefs.DistinctBy(l => l.DiffId),
-            new ParallelOptions { MaxDegreeOfParallelism = ParallelLayers, CancellationToken = ct },
-            async (layer, token) =>
-            {
-                if (layers.Contains(layer.DiffId)) return;
-                var blobPath = await EnsureBlobAsync(session, sessionKey, new Descriptor { Digest = layer.Digest, Size = layer.Size, MediaType = layer.MediaType }, token);
-                try { await layers.EnsureAsync(layer.DiffId, blobPath, token); }
-                catch (ImageException e) when (e.Kind is ImageErrorKind.Unsafe or ImageErrorKind.TooLarge or ImageErrorKind.Corrupt or ImageErrorKind.Unsupported)
+            layerRefs = manifest.Layers.Select((l, i) => new LayerRef(l.Digest, l.Size, l.MediaType!, diffIds[i])).ToList();
+            await Parallel.ForEachAsync(layerRefs.DistinctBy(l => l.DiffId),
+                new ParallelOptions { MaxDegreeOfParallelism = ParallelLayers, CancellationToken = ct },
+                async (layer, token) =>
                 {
-                    // This blob never becomes this layer; no stored image lists it, so nothing else would collect it.
-                    if (!images.Uses(layer.Digest)) content.Delete(Digest.Parse(layer.Digest));
-                    throw;
-                }
-            });
+                    if (layers.Contains(layer.DiffId)) return;
+                    var blobPath = await EnsureBlobAsync(session, sessionKey, new Descriptor { Digest = layer.Digest, Size = layer.Size, MediaType = layer.MediaType }, token);
+                    await layers.EnsureAsync(layer.DiffId, blobPath, token);
+                });
+        }
+        catch (ImageException e) when (e.Kind is ImageErrorKind.Unsafe or ImageErrorKind.TooLarge or ImageErrorKind.Corrupt or ImageErrorKind.Unsupported)
+        {
+            // This image can never be stored, so no removal would ever collect what it brought: what no stored image
+            // and no other pull uses goes now (a transient failure keeps it, for the retry to resume from).
+            lease.Dispose();
+            layerLease?.Dispose();
+            await images.ForgetUnusedAsync(fetched, diffIds.Where(d => Digest.TryParse(d, out _)), CancellationToken.None);
+            throw;
+        }
+        finally { layerLease?.Dispose(); }
 
         // Manifests last among blobs: they are what a resumed pull does not need to trust.
         await content.PutAsync(top.Digest, top.Content, ct);

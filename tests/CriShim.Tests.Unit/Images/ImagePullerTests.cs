@@ -98,6 +98,7 @@ public sealed class ImagePullerTests
         Assert.That(Directory.Exists(_paths.Temp), "the pull temp directory survives");
         Assert.That(Directory.GetFileSystemEntries(_paths.Temp), Is.Empty);
         Assert.That(File.Exists(BlobPath(hostile)), Is.False, "the hostile layer blob is not kept");
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(_paths.Blobs, "sha256")), Is.Empty);
         var good = await PullAsync("good/app:v1");
         Assert.That(File.Exists(Path.Combine(_images.Get(good.Id)!.LayerDirs.Single(), "hello")));
     }
@@ -149,7 +150,7 @@ public sealed class ImagePullerTests
         Assert.That(e.Message, Does.Contain("images.maxLayerEntries"));
         Assert.That(Directory.GetFileSystemEntries(_paths.Temp), Is.Empty);
         Assert.That(Directory.GetFileSystemEntries(_paths.Layers), Is.Empty);
-        Assert.That(File.Exists(BlobPath(layer)), Is.False);
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(_paths.Blobs, "sha256")), Is.Empty, "neither the layer blob nor the config is kept");
         Assert.That(_images.List(), Is.Empty);
     }
 
