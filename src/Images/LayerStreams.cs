@@ -23,20 +23,29 @@ abstract class ForwardOnlyReadStream : Stream
 /// <summary>
 /// The uncompressed tar as the reader sees it: hashed (for the diff ID), counted against the layer's size cap (a
 /// decompression bomb stops at the first byte over it), and, while <see cref="BeginCapture"/> is on, the last bytes
-/// kept so the raw PAX header of an entry can be read again (System.Formats.Tar only gives it decoded as UTF-8).
+/// kept so the raw PAX header of an entry can be read again (System.Formats.Tar only gives it decoded as UTF-8), and
+/// every header block checked so no PAX or GNU long-name header over <see cref="MaxMetadataBytes"/> is read whole
+/// into memory (the reader would allocate what it declares, up to 2 GiB).
 /// </summary>
 sealed class MeteredTarStream(Stream inner, IncrementalHash hash, long maxBytes) : ForwardOnlyReadStream
 {
     /// <summary>Enough for any PAX header whose raw values we re-read, plus the entry header after it.</summary>
-    public const int CaptureWindow = 1024 * 1024 + 1024;
+    public const int CaptureWindow = MaxMetadataBytes + 1024;
+    /// <summary>As Go's archive/tar (which builds most layers) bounds them.</summary>
+    public const int MaxMetadataBytes = 1024 * 1024;
+    const int Block = 512;
     readonly MemoryStream _capture = new();
     bool _capturing;
+    long _captureStart;
+    long _checkedUpTo;
 
     public long BytesRead { get; private set; }
 
     public void BeginCapture()
     {
         _capture.SetLength(0);
+        _captureStart = BytesRead;
+        _checkedUpTo = (BytesRead + Block - 1) / Block * Block;
         _capturing = true;
     }
 
@@ -70,12 +79,27 @@ sealed class MeteredTarStream(Stream inner, IncrementalHash hash, long maxBytes)
         hash.AppendData(data);
         if (!_capturing) return;
         _capture.Write(data);
+        CheckHeaderBlocks();
         if (_capture.Length <= 2 * CaptureWindow) return;
         // keep only the tail: what precedes an entry's own headers (skipped data) is never needed
         var buffer = _capture.GetBuffer();
         var keep = CaptureWindow;
         Buffer.BlockCopy(buffer, (int)_capture.Length - keep, buffer, 0, keep);
         _capture.SetLength(keep);
+        _captureStart = BytesRead - keep;
+    }
+
+    /// <summary>Looks at each 512-byte block read while the reader looks for the next entry, before it reads on.</summary>
+    void CheckHeaderBlocks()
+    {
+        var buffer = _capture.GetBuffer();
+        for (; _checkedUpTo + Block <= BytesRead; _checkedUpTo += Block)
+        {
+            var block = buffer.AsSpan((int)(_checkedUpTo - _captureStart), Block);
+            if (PaxHeaderScanner.IsMetadataHeader(block, out var size) && size > MaxMetadataBytes)
+                throw new ImageException(ImageErrorKind.TooLarge,
+                    $"layer has a {size}-byte PAX or long-name header, over {ByteSize.Format(MaxMetadataBytes)}, the limit on tar metadata headers");
+        }
     }
 }
 

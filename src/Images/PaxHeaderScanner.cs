@@ -3,8 +3,9 @@ using System.Text;
 namespace CriShim.Images;
 
 /// <summary>
-/// Reads the raw records of an entry's PAX extended header from the tar bytes read while the entry was parsed:
-/// System.Formats.Tar decodes every value as UTF-8, which loses binary xattrs such as security.capability.
+/// Reads tar header blocks as raw bytes: the records of an entry's PAX extended header from the tar bytes read while
+/// the entry was parsed (System.Formats.Tar decodes every value as UTF-8, which loses binary xattrs such as
+/// security.capability), and the declared size of metadata entries before the reader allocates it.
 /// </summary>
 static class PaxHeaderScanner
 {
@@ -24,6 +25,11 @@ static class PaxHeaderScanner
         }
         return null;
     }
+
+    /// <summary>Whether the block is a valid header of a PAX (x, g) or GNU long name/link (L, K) entry, whose data the
+    /// reader holds in memory whole; <paramref name="size"/> is that data's length.</summary>
+    public static bool IsMetadataHeader(ReadOnlySpan<byte> block, out long size) =>
+        TryReadHeader(block, out var type, out size) && type is (byte)'x' or (byte)'g' or (byte)'L' or (byte)'K';
 
     static long RoundUp(long size) => (size + Block - 1) / Block * Block;
 

@@ -10,19 +10,8 @@ namespace CriShim.Tests.Integration.Images;
 /// <summary>Hostile and over-size images pushed to the real registry: the real daemon refuses them, keeps nothing
 /// of them and keeps pulling other images.</summary>
 [TestFixture]
-public sealed class HostileImageTests
+public sealed class HostileImageTests : SharedDaemonFixture
 {
-    TestRegistry _registry = null!;
-    DaemonProcess _daemon = null!;
-
-    [OneTimeSetUp]
-    public async Task StartDaemon() => (_registry, _daemon) = await ImageTestSupport.StartDaemonAsync();
-
-    [OneTimeTearDown]
-    public async Task StopDaemon() => await _daemon.DisposeAsync();
-
-    string Ref(string name) => $"{_registry.Host}/{name}";
-
     static byte[] Tar(IEnumerable<TarEntry> entries)
     {
         using var buffer = new MemoryStream();
@@ -56,31 +45,31 @@ public sealed class HostileImageTests
     {
         var layer = Tar([Dir("dir/"), File("dir/kept"), File(whiteout)]);
         var repository = "hostile/whiteout-" + RegistryUpload.DigestOf(Encoding.UTF8.GetBytes(whiteout))[7..19];
-        await _registry.PushImageAsync(repository, "v1", RegistryUpload.ConfigFor([layer]), layer);
+        await Registry.PushImageAsync(repository, "v1", RegistryUpload.ConfigFor([layer]), layer);
 
-        var e = await PullFailsAsync(_daemon, Ref(repository + ":v1"));
+        var e = await PullFailsAsync(Daemon, Ref(repository + ":v1"));
 
         Assert.That(e.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(e.Status.Detail, Does.Contain($"whiteout \"{whiteout}\""));
-        AssertNothingKept(_daemon, "the refused pull");
-        Assert.That(await _daemon.StatusAsync(Ref(repository + ":v1")), Is.Null);
+        AssertNothingKept(Daemon, "the refused pull");
+        Assert.That(await Daemon.StatusAsync(Ref(repository + ":v1")), Is.Null);
         // a different image: nothing of it is cached, so it needs the temp directory the whiteout aimed at
-        Assert.That(await _daemon.PullAsync(Ref(next + ":latest")), Does.StartWith("sha256:"));
-        AssertNothingKept(_daemon, "the next pull");
+        Assert.That(await Daemon.PullAsync(Ref(next + ":latest")), Does.StartWith("sha256:"));
+        AssertNothingKept(Daemon, "the next pull");
     }
 
     [Test]
     public async Task PullImage_WithAConfigOverTheLimit_IsInvalidArgumentNamingTheLimit()
     {
         var layer = Tar([File("a")]);
-        await _registry.PushImageAsync("hostile/big-config", "v1", RegistryUpload.ConfigFor([layer], padding: 9 << 20), layer);
+        await Registry.PushImageAsync("hostile/big-config", "v1", RegistryUpload.ConfigFor([layer], padding: 9 << 20), layer);
 
-        var e = await PullFailsAsync(_daemon, Ref("hostile/big-config:v1"));
+        var e = await PullFailsAsync(Daemon, Ref("hostile/big-config:v1"));
 
         Assert.That(e.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(e.Status.Detail, Does.Contain("8 MiB (8388608 bytes), the limit on image configs"));
-        AssertNothingKept(_daemon, "the refused pull");
-        Assert.That(await _daemon.StatusAsync(Ref("hostile/big-config:v1")), Is.Null);
+        AssertNothingKept(Daemon, "the refused pull");
+        Assert.That(await Daemon.StatusAsync(Ref("hostile/big-config:v1")), Is.Null);
     }
 
     [Test]
@@ -88,9 +77,9 @@ public sealed class HostileImageTests
     {
         await using var daemon = await DaemonProcess.StartAsync(config => config["images"] = new JsonObject { ["maxLayerEntries"] = 100 });
         var many = Tar(Enumerable.Range(0, 150).Select(i => File($"f{i}")));
-        await _registry.PushImageAsync("hostile/many-entries", "v1", RegistryUpload.ConfigFor([many]), many);
+        await Registry.PushImageAsync("hostile/many-entries", "v1", RegistryUpload.ConfigFor([many]), many);
         var few = Tar(Enumerable.Range(0, 50).Select(i => File($"f{i}")));
-        await _registry.PushImageAsync("hostile/few-entries", "v1", RegistryUpload.ConfigFor([few]), few);
+        await Registry.PushImageAsync("hostile/few-entries", "v1", RegistryUpload.ConfigFor([few]), few);
 
         var e = await PullFailsAsync(daemon, Ref("hostile/many-entries:v1"));
 
@@ -134,13 +123,13 @@ public sealed class HostileImageTests
             var tar = Path.Combine(staging, "layer.tar");
             await ProcessRunner.RunAsync("tar", ["--xattrs", "--xattrs-include=*", "--format=posix", "--numeric-owner", "-C", Path.Combine(staging, "root"), "-cf", tar, "."]);
             var layer = await System.IO.File.ReadAllBytesAsync(tar);
-            await _registry.PushImageAsync("hostile/xattrs", "v1", RegistryUpload.ConfigFor([layer]), layer);
+            await Registry.PushImageAsync("hostile/xattrs", "v1", RegistryUpload.ConfigFor([layer]), layer);
         }
         finally { Directory.Delete(staging, recursive: true); }
 
-        var id = await _daemon.PullAsync(Ref("hostile/xattrs:v1"));
+        var id = await Daemon.PullAsync(Ref("hostile/xattrs:v1"));
 
-        var unpacked = (await _daemon.LayerDirsAsync(id)).Single();
+        var unpacked = (await Daemon.LayerDirsAsync(id)).Single();
         var data = Path.Combine(unpacked, "data");
         Assert.That(Xattr(data, "trusted.overlay.opaque"), Is.Empty, "trusted.overlay.* from a layer would rewrite the overlay");
         Assert.That(Xattr(Path.Combine(data, "tool"), "trusted.overlay.redirect"), Is.Empty);

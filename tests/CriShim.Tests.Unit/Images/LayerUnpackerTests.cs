@@ -292,4 +292,32 @@ public sealed class LayerUnpackerTests
         var selinux = Xattr(tool, "security.selinux");
         Assert.That(Encoding.UTF8.GetString(selinux), Does.Not.Contain("bin_t"));
     }
+
+    [Test]
+    public void Unpack_WithAPaxHeaderOverOneMebibyte_IsTooLargeBeforeItIsRead()
+    {
+        var tar = RawPaxTar.Of(("file", "x", new Dictionary<string, byte[]>
+        {
+            ["SCHILY.xattr.user.huge"] = Encoding.ASCII.GetBytes(new string('a', 2 << 20)),
+        }));
+
+        var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(tar));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("1 MiB (1048576 bytes), the limit on tar metadata headers"));
+        Assert.That(System.IO.File.Exists(Path.Combine(Target, "file")), Is.False);
+    }
+
+    [Test]
+    public async Task Unpack_WithAPaxHeaderUnderTheLimit_KeepsItsXattr()
+    {
+        var value = Encoding.ASCII.GetBytes(new string('a', 3000));
+        var tar = RawPaxTar.Of(("file", "x", new Dictionary<string, byte[]> { ["SCHILY.xattr.user.long"] = value }));
+
+        await UnpackAsync(tar);
+
+        var read = new byte[8192];
+        var length = Syscall.lgetxattr(Path.Combine(Target, "file"), "user.long", read);
+        Assert.That(read[..(int)Math.Max(0, length)], Is.EqualTo(value));
+    }
 }
