@@ -320,4 +320,19 @@ public sealed class LayerUnpackerTests
         var length = Syscall.lgetxattr(Path.Combine(Target, "file"), "user.long", read);
         Assert.That(read[..(int)Math.Max(0, length)], Is.EqualTo(value));
     }
+
+    [Test]
+    public async Task Unpack_AfterALargeEntryItSkips_StillReadsTheNextEntrysBinaryCapability()
+    {
+        // the whiteout's 3 MiB of data are skipped, not unpacked: the raw header window must still end on the next entry
+        var tar = RawPaxTar.Of(
+            (".wh.gone", new string('w', 3 << 20), new Dictionary<string, byte[]>()),
+            ("tool", "x", new Dictionary<string, byte[]> { ["SCHILY.xattr.security.capability"] = Capability }));
+
+        await UnpackAsync(tar);
+
+        Assert.That(Xattr(Path.Combine(Target, "tool"), "security.capability"), Is.EqualTo(Capability));
+        Assert.That(Syscall.lstat(Path.Combine(Target, "gone"), out var whiteout), Is.Zero);
+        Assert.That(whiteout.st_mode & FilePermissions.S_IFMT, Is.EqualTo(FilePermissions.S_IFCHR));
+    }
 }
