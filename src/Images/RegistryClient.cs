@@ -14,7 +14,8 @@ sealed class TransientRegistryException(string message, Exception? inner = null)
 
 /// <summary>
 /// Talks the OCI distribution API to a registry (and its mirrors): manifests and blobs, with anonymous, basic and
-/// bearer-token authentication, bounded retries (Polly) and per-request / no-progress timeouts.
+/// bearer-token authentication, bounded retries (Polly) and per-request / no-progress timeouts. Whatever it reads
+/// whole is bounded (<see cref="ImageLimits"/>); a pull's credentials go only to the registry they are for.
 /// </summary>
 public sealed class RegistryClient
 {

@@ -81,4 +81,21 @@ public sealed class RegistryAuthTests
         }
         await _daemon.RemoveAsync(Ref);
     }
+
+    [Test]
+    public async Task PullImage_ThroughAMirrorThatWantsAPassword_DoesNotSendItTheRegistrysCredentials()
+    {
+        // the mirror has the image and would take this password; the registry the password is for does not exist
+        // (a name without a port: the configuration binder reads ':' in a key as a section separator)
+        const string registryHost = "registry.invalid";
+        await using var daemon = await DaemonProcess.StartAsync(config =>
+            config["Registry"]!["Mirrors"]![registryHost] = new System.Text.Json.Nodes.JsonArray($"http://{_secured.Host}"));
+
+        var e = Assert.ThrowsAsync<RpcException>(() =>
+            daemon.PullAsync($"{registryHost}/private/busybox:1.35", new AuthConfig { Username = User, Password = Password }));
+
+        TestContext.Progress.WriteLine($"{e!.StatusCode} {e.Status.Detail}");
+        Assert.That(e.Status.Detail, Does.Contain($"mirror: http://{_secured.Host} requires a user name and password"),
+            "the mirror was asked without the credentials given for the registry");
+    }
 }
