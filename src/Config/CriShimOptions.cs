@@ -11,6 +11,7 @@ public sealed class CriShimOptions
     public string LogLevel { get; set; } = "Information";
     public CniOptions Cni { get; set; } = new();
     public RegistryOptions Registry { get; set; } = new();
+    public ImageOptions Images { get; set; } = new();
     /// <summary>The exec/attach/port-forward server: address, timeouts and limits.</summary>
     public CriShim.Streaming.StreamingServerOptions Streaming { get; set; } = new();
     /// <summary>host:port of the Prometheus /metrics endpoint; empty (the default) turns it off.</summary>
@@ -39,6 +40,15 @@ public sealed class RegistryOptions
     public Dictionary<string, List<string>> Mirrors { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Hosts (host[:port]) reached over plain HTTP. Loopback hosts always are.</summary>
     public List<string> Insecure { get; set; } = [];
+}
+
+/// <summary>Caps on what one image layer may unpack to (a layer over either is refused and leaves nothing).</summary>
+public sealed class ImageOptions
+{
+    /// <summary>Uncompressed bytes of one layer's tar.</summary>
+    public long MaxLayerBytes { get; set; } = 64L * 1024 * 1024 * 1024;
+    /// <summary>Entries (files, directories, links, whiteouts...) in one layer.</summary>
+    public long MaxLayerEntries { get; set; } = 1_000_000;
 }
 
 public sealed class MetricsOptions

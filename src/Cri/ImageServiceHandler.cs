@@ -10,12 +10,13 @@ public sealed partial class ImageServiceHandler(ImageStore store, ImagePuller pu
     /// <summary>The image subsystem's failure kinds as gRPC statuses.</summary>
     static CriException ToCri(ImageException e) => new(e.Kind switch
     {
-        ImageErrorKind.Invalid => StatusCode.InvalidArgument,
+        // a hostile or over-size image is bad input, like a malformed reference
+        ImageErrorKind.Invalid or ImageErrorKind.Unsafe or ImageErrorKind.TooLarge => StatusCode.InvalidArgument,
         ImageErrorKind.NotFound => StatusCode.NotFound,
         ImageErrorKind.Unauthorized => StatusCode.Unauthenticated,
         ImageErrorKind.Unavailable => StatusCode.Unavailable,
         ImageErrorKind.Corrupt => StatusCode.DataLoss,
-        ImageErrorKind.Unsafe or ImageErrorKind.Unsupported => StatusCode.FailedPrecondition,
+        ImageErrorKind.Unsupported => StatusCode.FailedPrecondition,
         _ => StatusCode.Unknown,
     }, e.Message, e);
 

@@ -35,8 +35,9 @@ public sealed class ContentStore
     }
 
     /// <summary>
-    /// One attempt to store a blob: <paramref name="write"/> fills a temp file; more bytes than the descriptor's size,
-    /// fewer, or another digest fail with <see cref="ImageErrorKind.Corrupt"/> and leave nothing.
+    /// One attempt to store a blob: <paramref name="write"/> fills a temp file; more bytes than the descriptor's size
+    /// fail with <see cref="ImageErrorKind.TooLarge"/> at the first byte over it, fewer or another digest with
+    /// <see cref="ImageErrorKind.Corrupt"/>; either leaves nothing.
     /// </summary>
     public async Task<string> IngestAsync(Descriptor descriptor, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
     {
@@ -107,7 +108,7 @@ public sealed class ContentStore
         void Account(ReadOnlySpan<byte> data)
         {
             if (Written + data.Length > expectedSize)
-                throw new ImageException(ImageErrorKind.Corrupt, $"blob {digest} is larger than the {expectedSize} bytes its descriptor says");
+                throw new ImageException(ImageErrorKind.TooLarge, $"blob {digest} is longer than the {expectedSize} bytes its descriptor declares");
             Written += data.Length;
             hash.AppendData(data);
         }

@@ -14,6 +14,9 @@ public enum ImageErrorKind
     Corrupt,
     /// <summary>A layer tries to write outside its directory (path traversal, symlink or hardlink escape).</summary>
     Unsafe,
+    /// <summary>Content over a limit: a manifest, config or token reply larger than allowed, a layer with more bytes or
+    /// entries than configured, a blob longer than its descriptor says.</summary>
+    TooLarge,
     /// <summary>Valid content we do not handle (schema 1 manifests, foreign layers, no manifest for this platform).</summary>
     Unsupported,
 }

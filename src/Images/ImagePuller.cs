@@ -5,7 +5,8 @@ namespace CriShim.Images;
 /// <summary>
 /// Pulls an image: resolves the reference (picking this platform out of an index), fetches and verifies the config
 /// and every layer blob, unpacks each layer once, then records the image. Concurrent pulls of one reference share
-/// the work; blobs and layers already present are not fetched again (so an interrupted pull resumes).
+/// the work only when they pull with the same credentials; blobs and layers already present are not fetched again
+/// (so an interrupted pull resumes). A layer that can never be unpacked (hostile, over its limits) leaves nothing.
 /// </summary>
 public sealed class ImagePuller(
     RegistryClient registry, ContentStore content, LayerStore layers, ImageStore images, ILogger<ImagePuller> log,
@@ -25,13 +26,16 @@ public sealed class ImagePuller(
         return PullAsync(parsed, credentials, ct);
     }
 
+    /// <remarks>The shared pull is keyed by the credentials too: a pull must neither succeed on another's credentials
+    /// nor fail on another's wrong ones.</remarks>
     public Task<ImageRecord> PullAsync(ImageReference reference, RegistryCredentials? credentials, CancellationToken ct) =>
-        _pulls.RunAsync(reference.ToString(), token => PullOnceAsync(reference, credentials, token), ct);
+        _pulls.RunAsync($"{reference}\n{RegistryCredentials.IdentityOf(credentials)}", token => PullOnceAsync(reference, credentials, token), ct);
 
     async Task<ImageRecord> PullOnceAsync(ImageReference reference, RegistryCredentials? credentials, CancellationToken ct)
     {
         log.LogInformation("pulling {Image}", reference);
         var session = registry.Open(reference, credentials);
+        var sessionKey = $"{reference.Name}\n{RegistryCredentials.IdentityOf(credentials)}";
         var top = await session.GetManifestAsync(reference.RegistryReference, ct);
         var blobs = new List<string> { top.Digest.ToString() };
         var manifestBytes = top.Content;
@@ -44,7 +48,7 @@ public sealed class ImagePuller(
             var index = Parse<ImageIndex>(top.Content, $"index {top.Digest}");
             var chosen = Platform.Select(index.Manifests) ?? throw new ImageException(ImageErrorKind.Unsupported,
                 $"{reference} has no image for {Platform.Os}/{Platform.Architecture} (it has: {string.Join(", ", index.Manifests.Select(m => m.Platform?.ToString() ?? "?"))})");
-            var child = await session.GetManifestAsync(chosen.Digest, ct);
+            var child = await session.GetManifestAsync(chosen.Digest, ct, declaredSize: chosen.Size);
             if (child.Content.Length != chosen.Size)
                 throw new ImageException(ImageErrorKind.Corrupt, $"manifest {chosen.Digest} is {child.Content.Length} bytes, the index says {chosen.Size}");
             if (!MediaTypes.IsManifest(child.MediaType))
@@ -67,26 +71,51 @@ public sealed class ImagePuller(
             if (!MediaTypes.IsLayer(layer.MediaType)) throw new ImageException(ImageErrorKind.Unsupported, $"layer {layer.Digest} has unsupported media type {layer.MediaType}");
         }
 
-        // Lease everything this pull will use before looking at what exists, so a concurrent removal keeps it.
-        using var lease = images.Lease(blobs.Append(configDigest.ToString()).Concat(manifest.Layers.Select(l => l.Digest)));
-        var configPath = await EnsureBlobAsync(session, configDescriptor, ct);
-        var config = Parse<ImageConfigFile>(await File.ReadAllBytesAsync(configPath, ct), $"config {configDigest}");
-        var diffIds = config.RootFs?.DiffIds ?? [];
-        if (diffIds.Count != manifest.Layers.Count)
-            throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} lists {diffIds.Count} diff IDs for {manifest.Layers.Count} layers");
-        if (diffIds.Any(d => !Digest.TryParse(d, out _)))
-            throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} has a malformed diff ID");
-        using var layerLease = images.Lease(diffIds);
+        if (configDescriptor.Size > ImageLimits.MaxConfigBytes)
+            throw new ImageException(ImageErrorKind.TooLarge,
+                $"config {configDigest} of {reference} is declared {configDescriptor.Size} bytes, over {ByteSize.Format(ImageLimits.MaxConfigBytes)}, the limit on image configs");
+        if (configDescriptor.Size < 0 || manifest.Layers.Any(l => l.Size < 0))
+            throw new ImageException(ImageErrorKind.Corrupt, $"manifest {manifestDigest} declares a negative blob size");
 
-        var layerRefs = manifest.Layers.Select((l, i) => new LayerRef(l.Digest, l.Size, l.MediaType!, diffIds[i])).ToList();
-        await Parallel.ForEachAsync(layerRefs.DistinctBy(l => l.DiffId),
-            new ParallelOptions { MaxDegreeOfParallelism = ParallelLayers, CancellationToken = ct },
-            async (layer, token) =>
-            {
-                if (layers.Contains(layer.DiffId)) return;
-                var blobPath = await EnsureBlobAsync(session, new Descriptor { Digest = layer.Digest, Size = layer.Size, MediaType = layer.MediaType }, token);
-                await layers.EnsureAsync(layer.DiffId, blobPath, token);
-            });
+        // Lease everything this pull will use before looking at what exists, so a concurrent removal keeps it.
+        var fetched = blobs.Append(configDigest.ToString()).Concat(manifest.Layers.Select(l => l.Digest)).ToList();
+        using var lease = images.Lease(fetched);
+        IDisposable? layerLease = null;
+        List<string> diffIds = [];
+        ImageConfigFile config;
+        List<LayerRef> layerRefs;
+        try
+        {
+            // streamed to disk (no more than its declared size), then parsed: the cap above bounds what is read back
+            var configPath = await EnsureBlobAsync(session, sessionKey, configDescriptor, ct);
+            config = Parse<ImageConfigFile>(await File.ReadAllBytesAsync(configPath, ct), $"config {configDigest}");
+            diffIds = config.RootFs?.DiffIds ?? [];
+            if (diffIds.Count != manifest.Layers.Count)
+                throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} lists {diffIds.Count} diff IDs for {manifest.Layers.Count} layers");
+            if (diffIds.Any(d => !Digest.TryParse(d, out _)))
+                throw new ImageException(ImageErrorKind.Corrupt, $"config {configDigest} has a malformed diff ID");
+            layerLease = images.Lease(diffIds);
+
+            layerRefs = manifest.Layers.Select((l, i) => new LayerRef(l.Digest, l.Size, l.MediaType!, diffIds[i])).ToList();
+            await Parallel.ForEachAsync(layerRefs.DistinctBy(l => l.DiffId),
+                new ParallelOptions { MaxDegreeOfParallelism = ParallelLayers, CancellationToken = ct },
+                async (layer, token) =>
+                {
+                    if (layers.Contains(layer.DiffId)) return;
+                    var blobPath = await EnsureBlobAsync(session, sessionKey, new Descriptor { Digest = layer.Digest, Size = layer.Size, MediaType = layer.MediaType }, token);
+                    await layers.EnsureAsync(layer.DiffId, blobPath, token);
+                });
+        }
+        catch (ImageException e) when (e.Kind is ImageErrorKind.Unsafe or ImageErrorKind.TooLarge or ImageErrorKind.Corrupt or ImageErrorKind.Unsupported)
+        {
+            // This image can never be stored, so no removal would ever collect what it brought: what no stored image
+            // and no other pull uses goes now (a transient failure keeps it, for the retry to resume from).
+            lease.Dispose();
+            layerLease?.Dispose();
+            await images.ForgetUnusedAsync(fetched, diffIds.Where(d => Digest.TryParse(d, out _)), CancellationToken.None);
+            throw;
+        }
+        finally { layerLease?.Dispose(); }
 
         // Manifests last among blobs: they are what a resumed pull does not need to trust.
         await content.PutAsync(top.Digest, top.Content, ct);
@@ -111,12 +140,13 @@ public sealed class ImagePuller(
         return stored;
     }
 
-    /// <summary>Downloads a blob once (shared by concurrent pulls) with retries; returns its verified path.</summary>
-    Task<string> EnsureBlobAsync(RegistrySession session, Descriptor descriptor, CancellationToken ct)
+    /// <summary>Downloads a blob once (shared by concurrent pulls of one repository with the same credentials) with
+    /// retries; returns its verified path.</summary>
+    Task<string> EnsureBlobAsync(RegistrySession session, string sessionKey, Descriptor descriptor, CancellationToken ct)
     {
         var digest = Digest.Parse(descriptor.Digest);
         if (content.Contains(digest)) return Task.FromResult(content.PathOf(digest));
-        return _blobs.RunAsync(descriptor.Digest, token =>
+        return _blobs.RunAsync($"{descriptor.Digest}\n{sessionKey}", token =>
             registry.WithRetryAsync($"downloading blob {descriptor.Digest}",
                 async attempt =>
                 {

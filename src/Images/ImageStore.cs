@@ -147,16 +147,31 @@ public sealed class ImageStore
                 if (--_leases[d] == 0) _leases.Remove(d);
     }
 
-    void CollectGarbage(ImageRecord removed, IEnumerable<ImageRecord> remaining)
+    /// <summary>Deletes what a failed pull brought (blobs, unpacked layers) that no stored image uses and no pull holds.</summary>
+    public async Task ForgetUnusedAsync(IEnumerable<string> blobs, IEnumerable<string> diffIds, CancellationToken ct)
+    {
+        await _write.WaitAsync(ct);
+        try
+        {
+            CollectGarbage(blobs, diffIds, _images.Values);
+            _usage = null;
+        }
+        finally { _write.Release(); }
+    }
+
+    void CollectGarbage(ImageRecord removed, IEnumerable<ImageRecord> remaining) =>
+        CollectGarbage(removed.Blobs, removed.Layers.Select(l => l.DiffId), remaining);
+
+    void CollectGarbage(IEnumerable<string> blobs, IEnumerable<string> diffIds, IEnumerable<ImageRecord> remaining)
     {
         var keptBlobs = remaining.SelectMany(i => i.Blobs).ToHashSet();
         var keptLayers = remaining.SelectMany(i => i.Layers.Select(l => l.DiffId)).ToHashSet();
         var inUse = _layerUsers.SelectMany(u => u.LayerDirsInUse()).Select(Path.GetFullPath).ToHashSet();
         HashSet<string> leased;
         lock (_leaseLock) leased = _leases.Keys.ToHashSet();
-        foreach (var blob in removed.Blobs.Where(b => !keptBlobs.Contains(b) && !leased.Contains(b)))
+        foreach (var blob in blobs.Distinct().Where(b => !keptBlobs.Contains(b) && !leased.Contains(b)))
             if (Digest.TryParse(blob, out var digest)) _content.Delete(digest);
-        foreach (var layer in removed.Layers.Select(l => l.DiffId).Distinct())
+        foreach (var layer in diffIds.Distinct())
         {
             if (keptLayers.Contains(layer) || leased.Contains(layer) || inUse.Contains(_layers.DirectoryOf(layer))) continue;
             try { _layers.Delete(layer); }

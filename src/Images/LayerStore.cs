@@ -1,3 +1,5 @@
+using CriShim.Config;
+
 namespace CriShim.Images;
 
 /// <summary>
@@ -5,8 +7,9 @@ namespace CriShim.Images;
 /// image that has it. A layer is unpacked into a temp directory and renamed into place only when complete and
 /// its diff ID verified, so a killed daemon never leaves a half layer under its final name.
 /// </summary>
-public sealed class LayerStore(ImagePaths paths, ILogger<LayerStore> log)
+public sealed class LayerStore(ImagePaths paths, ILogger<LayerStore> log, CriShimOptions? options = null)
 {
+    readonly LayerLimits _limits = options is null ? LayerLimits.Default : LayerLimits.From(options.Images);
     readonly SingleFlight<string, string> _unpacking = new();
 
     public string DirectoryOf(string diffId) => Path.Combine(paths.Layers, Digest.Parse(diffId).Hex);
@@ -25,7 +28,7 @@ public sealed class LayerStore(ImagePaths paths, ILogger<LayerStore> log)
             {
                 Digest actual;
                 await using (var blob = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
-                    actual = await LayerUnpacker.UnpackAsync(blob, temp, token);
+                    actual = await LayerUnpacker.UnpackAsync(blob, temp, _limits, token);
                 if (actual.ToString() != diffId)
                     throw new ImageException(ImageErrorKind.Corrupt, $"layer {Path.GetFileName(blobPath)} unpacks to diff ID {actual}, the image config says {diffId}");
                 Directory.Move(temp, final);

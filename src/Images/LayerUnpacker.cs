@@ -10,32 +10,45 @@ namespace CriShim.Images;
 /// <summary>
 /// Unpacks one layer tar (plain, gzip or zstd) into a directory ready to be an overlay lowerdir: whiteouts become
 /// 0/0 character devices, opaque markers become trusted.overlay.opaque=y; owners, modes, times, links, device
-/// nodes and xattrs are kept. Nothing is ever written outside the target: absolute names, "..", names through a
-/// symlink and hard links that leave the layer fail with <see cref="ImageErrorKind.Unsafe"/>.
+/// nodes and the xattrs a container may carry (<see cref="ContainerXattrs"/>) are kept. Every path it computes
+/// (entries, whiteouts and what they hide, opaque markers, hard link targets) resolves strictly inside the target
+/// and never through a symlink; anything else fails with <see cref="ImageErrorKind.Unsafe"/>. A layer over its
+/// <see cref="LayerLimits"/> fails with <see cref="ImageErrorKind.TooLarge"/>.
 /// </summary>
 public static class LayerUnpacker
 {
     const string WhiteoutPrefix = ".wh.";
     const string OpaqueMarker = ".wh..wh..opq";
-    const string XattrPrefix = "SCHILY.xattr.";
     const int AtFdCwd = -100;
+
+    public static Task<Digest> UnpackAsync(Stream layer, string target, CancellationToken ct) =>
+        UnpackAsync(layer, target, LayerLimits.Default, ct);
 
     /// <summary>Unpacks <paramref name="layer"/> (compression sniffed from its first bytes) and returns the
     /// sha256 of the uncompressed tar: the layer's diff ID, for the caller to verify.</summary>
-    public static async Task<Digest> UnpackAsync(Stream layer, string target, CancellationToken ct)
+    public static async Task<Digest> UnpackAsync(Stream layer, string target, LayerLimits limits, CancellationToken ct)
     {
-        Directory.CreateDirectory(target);
+        var root = Path.GetFullPath(target);
+        Directory.CreateDirectory(root);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using var decompressed = await DecompressAsync(layer, ct);
-        await using var hashing = new HashingReadStream(decompressed, hash);
+        await using var metered = new MeteredTarStream(decompressed, hash, limits.MaxBytes);
         var directories = new List<(string Path, DateTimeOffset Time)>();
-        var reader = new TarReader(hashing, leaveOpen: true);
+        var reader = new TarReader(metered, leaveOpen: true);
+        long entries = 0;
         try
         {
-            while (await reader.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            while (true)
             {
+                metered.BeginCapture();
+                var entry = await reader.GetNextEntryAsync(copyData: false, ct);
+                var headers = metered.EndCapture();
+                if (entry is null) break;
                 ct.ThrowIfCancellationRequested();
-                await ExtractAsync(entry, target, directories, ct);
+                if (++entries > limits.MaxEntries)
+                    throw new ImageException(ImageErrorKind.TooLarge,
+                        $"layer has more than {limits.MaxEntries} entries, the limit on a layer's entries (images.maxLayerEntries)");
+                await ExtractAsync(entry, root, directories, () => PaxHeaderScanner.RecordsBeforeEntryHeader(headers.Span), ct);
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ZstdException)
@@ -46,8 +59,9 @@ public static class LayerUnpacker
         {
             await reader.DisposeAsync();
         }
-        // The diff ID covers the whole tar stream, including the end-of-archive padding the reader leaves unread.
-        await hashing.CopyToAsync(Stream.Null, ct);
+        // The diff ID covers the whole tar stream, including the end-of-archive padding the reader leaves unread
+        // (counted against the size cap too: a bomb could hide there).
+        await metered.CopyToAsync(Stream.Null, ct);
         // Directory times last: creating their entries changed them.
         for (var i = directories.Count - 1; i >= 0; i--) SetTimes(directories[i].Path, directories[i].Time);
         return Digest.FromHash(hash.GetHashAndReset());
@@ -71,7 +85,8 @@ public static class LayerUnpacker
         return all;
     }
 
-    static async Task ExtractAsync(TarEntry entry, string root, List<(string, DateTimeOffset)> directories, CancellationToken ct)
+    static async Task ExtractAsync(TarEntry entry, string root, List<(string, DateTimeOffset)> directories,
+        Func<IReadOnlyDictionary<string, byte[]>?> rawPax, CancellationToken ct)
     {
         if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
         var relative = SafeRelativePath(entry.Name, "entry");
@@ -79,15 +94,19 @@ public static class LayerUnpacker
 
         if (name == OpaqueMarker)
         {
-            var dir = EnsureParents(root, relative, entry.Name);
+            var dir = Inside(root, EnsureParents(root, relative, entry.Name), entry.Name, allowRoot: true);
             SetXattr(dir, "trusted.overlay.opaque", "y"u8.ToArray());
             return;
         }
         if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
             if (name.StartsWith(WhiteoutPrefix + WhiteoutPrefix, StringComparison.Ordinal)) return; // aufs metadata
+            var hiddenName = name[WhiteoutPrefix.Length..];
+            // ".wh.." and ".wh..." would hide the directory itself or its parent: outside what a whiteout may name
+            if (hiddenName is "" or "." or "..")
+                throw Unsafe($"whiteout \"{entry.Name}\" hides \"{hiddenName}\", which is not an entry of the layer");
             var parent = EnsureParents(root, relative, entry.Name);
-            var hidden = Path.Combine(parent, name[WhiteoutPrefix.Length..]);
+            var hidden = Inside(root, Path.Combine(parent, hiddenName), entry.Name, allowRoot: false);
             RemoveExisting(hidden, keepDirectory: false);
             Check(Syscall.mknod(hidden, FilePermissions.S_IFCHR, 0), "mknod", hidden);
             Check(Syscall.lchown(hidden, entry.Uid, entry.Gid), "lchown", hidden);
@@ -95,19 +114,21 @@ public static class LayerUnpacker
         }
 
         string path;
-        if (relative.Length == 0) path = root;
-        else
+        if (relative.Length == 0)
         {
-            var parent = EnsureParents(root, relative, entry.Name);
-            path = Path.Combine(parent, name);
+            // "." or "./" may only describe the root directory: anything else would replace the layer itself
+            if (entry.EntryType != TarEntryType.Directory)
+                throw Unsafe($"entry \"{entry.Name}\" would replace the layer root with a {entry.EntryType}");
+            path = root;
         }
+        else path = Inside(root, Path.Combine(EnsureParents(root, relative, entry.Name), name), entry.Name, allowRoot: false);
 
         switch (entry.EntryType)
         {
             case TarEntryType.Directory:
                 RemoveExisting(path, keepDirectory: true);
                 if (!Directory.Exists(path)) Directory.CreateDirectory(path);
-                ApplyOwnerAndMode(path, entry);
+                ApplyOwnerAndMode(path, entry, rawPax);
                 directories.Add((path, entry.ModificationTime));
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
@@ -116,22 +137,22 @@ public static class LayerUnpacker
                 {
                     if (entry.DataStream is { } data) await data.CopyToAsync(file, ct);
                 }
-                ApplyOwnerAndMode(path, entry);
+                ApplyOwnerAndMode(path, entry, rawPax);
                 SetTimes(path, entry.ModificationTime);
                 break;
             case TarEntryType.SymbolicLink:
                 RemoveExisting(path, keepDirectory: false);
                 // The target is only text: it is never followed while unpacking.
                 File.CreateSymbolicLink(path, entry.LinkName);
+                // no xattrs: a symlink can carry neither user.* nor capabilities
                 Check(Syscall.lchown(path, entry.Uid, entry.Gid), "lchown", path);
-                ApplyXattrs(path, entry);
                 SetTimes(path, entry.ModificationTime);
                 break;
             case TarEntryType.HardLink:
             {
                 var targetRelative = SafeRelativePath(entry.LinkName, "hard link target");
                 if (targetRelative.Length == 0) throw Unsafe($"hard link \"{entry.Name}\" points at the layer root");
-                var target = ResolveExisting(root, targetRelative, entry.LinkName);
+                var target = Inside(root, ResolveExisting(root, targetRelative, entry.LinkName), entry.LinkName, allowRoot: false);
                 if (Syscall.lstat(target, out var st) != 0)
                     throw new ImageException(ImageErrorKind.Corrupt, $"hard link \"{entry.Name}\" points at \"{entry.LinkName}\", which the layer does not contain before it");
                 if ((st.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFDIR)
@@ -153,7 +174,7 @@ public static class LayerUnpacker
                 var posix = (PosixTarEntry)entry;
                 var dev = entry.EntryType == TarEntryType.Fifo ? 0UL : MakeDev((uint)posix.DeviceMajor, (uint)posix.DeviceMinor);
                 Check(Syscall.mknod(path, type | (FilePermissions)((uint)entry.Mode & 0xfff), dev), "mknod", path);
-                ApplyOwnerAndMode(path, entry);
+                ApplyOwnerAndMode(path, entry, rawPax);
                 SetTimes(path, entry.ModificationTime);
                 break;
             }
@@ -224,24 +245,22 @@ public static class LayerUnpacker
         else File.Delete(path);
     }
 
-    static void ApplyOwnerAndMode(string path, TarEntry entry)
+    static void ApplyOwnerAndMode(string path, TarEntry entry, Func<IReadOnlyDictionary<string, byte[]>?> rawPax)
     {
         Check(Syscall.lchown(path, entry.Uid, entry.Gid), "lchown", path);
         // after chown: chown clears setuid/setgid
         Check(Syscall.chmod(path, (FilePermissions)((uint)entry.Mode & 0xfff)), "chmod", path);
-        ApplyXattrs(path, entry);
+        // capabilities last too: chown clears security.capability
+        if (entry is PaxTarEntry pax)
+            foreach (var (name, value) in ContainerXattrs.Of(pax.ExtendedAttributes, rawPax)) SetXattr(path, name, value);
     }
 
-    static void ApplyXattrs(string path, TarEntry entry)
+    /// <summary>The full path, checked to lie strictly inside the layer root (or be the root, where allowed).</summary>
+    static string Inside(string root, string path, string entryName, bool allowRoot)
     {
-        if (entry is not PaxTarEntry pax) return;
-        foreach (var (key, value) in pax.ExtendedAttributes)
-        {
-            if (!key.StartsWith(XattrPrefix, StringComparison.Ordinal)) continue;
-            // System.Formats.Tar decodes values as UTF-8: a binary value that did not survive is skipped, not corrupted.
-            if (value.Contains('\uFFFD')) continue;
-            SetXattr(path, key[XattrPrefix.Length..], Encoding.UTF8.GetBytes(value));
-        }
+        var full = Path.GetFullPath(path);
+        if (full == root ? allowRoot : full.StartsWith(root + "/", StringComparison.Ordinal)) return full;
+        throw Unsafe($"entry \"{entryName}\" resolves to \"{full}\", outside the layer");
     }
 
     static void SetXattr(string path, string name, byte[] value) =>
@@ -267,74 +286,4 @@ public static class LayerUnpacker
     }
 
     static ImageException Unsafe(string message) => new(ImageErrorKind.Unsafe, $"unsafe layer: {message}");
-
-    /// <summary>A stream that can only be read, front to back: the members every such wrapper shares.</summary>
-    abstract class ForwardOnlyReadStream : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    }
-
-    /// <summary>Hashes everything read through it (the uncompressed tar, for the diff ID).</summary>
-    sealed class HashingReadStream(Stream inner, IncrementalHash hash) : ForwardOnlyReadStream
-    {
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            hash.AppendData(buffer[..n]);
-            return n;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
-        {
-            var n = await inner.ReadAsync(buffer, ct);
-            hash.AppendData(buffer.Span[..n]);
-            return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    }
-
-    /// <summary>Replays a few peeked bytes, then the rest of the stream.</summary>
-    sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ForwardOnlyReadStream
-    {
-        int _offset;
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_offset < prefix.Length)
-            {
-                var n = Math.Min(buffer.Length, prefix.Length - _offset);
-                prefix.Span.Slice(_offset, n).CopyTo(buffer);
-                _offset += n;
-                return n;
-            }
-            return rest.Read(buffer);
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
-        {
-            if (_offset < prefix.Length) return Read(buffer.Span);
-            return await rest.ReadAsync(buffer, ct);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-            ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) rest.Dispose();
-            base.Dispose(disposing);
-        }
-    }
 }

@@ -14,11 +14,11 @@ sealed class TransientRegistryException(string message, Exception? inner = null)
 
 /// <summary>
 /// Talks the OCI distribution API to a registry (and its mirrors): manifests and blobs, with anonymous, basic and
-/// bearer-token authentication, bounded retries (Polly) and per-request / no-progress timeouts.
+/// bearer-token authentication, bounded retries (Polly) and per-request / no-progress timeouts. Whatever it reads
+/// whole is bounded (<see cref="ImageLimits"/>); a pull's credentials go only to the registry they are for.
 /// </summary>
 public sealed class RegistryClient
 {
-    public const int MaxManifestBytes = 4 * 1024 * 1024;
     readonly HttpClient _http;
     readonly RegistryHosts _hosts;
     readonly ILogger<RegistryClient> _log;
@@ -57,7 +57,7 @@ public sealed class RegistryClient
     public ResiliencePipeline Retry { get; }
 
     public RegistrySession Open(ImageReference reference, RegistryCredentials? credentials) =>
-        new(this, _http, _hosts.Resolve(reference.Domain), reference, credentials, _log);
+        new(this, _http, _hosts, reference, credentials, _log);
 
     /// <summary>Runs an operation with retries, turning exhausted transient failures into Unavailable.</summary>
     public async Task<T> WithRetryAsync<T>(string what, Func<CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
@@ -76,6 +76,7 @@ public sealed class RegistrySession
 {
     readonly RegistryClient _client;
     readonly HttpClient _http;
+    readonly RegistryHosts _hosts;
     readonly IReadOnlyList<RegistryEndpoint> _endpoints;
     readonly ImageReference _reference;
     readonly RegistryCredentials? _credentials;
@@ -85,12 +86,13 @@ public sealed class RegistrySession
     readonly Lock _lock = new();
     RegistryEndpoint? _preferred;
 
-    internal RegistrySession(RegistryClient client, HttpClient http, IReadOnlyList<RegistryEndpoint> endpoints,
+    internal RegistrySession(RegistryClient client, HttpClient http, RegistryHosts hosts,
         ImageReference reference, RegistryCredentials? credentials, ILogger log)
     {
         _client = client;
         _http = http;
-        _endpoints = endpoints;
+        _hosts = hosts;
+        _endpoints = hosts.Resolve(reference.Domain);
         _reference = reference;
         _credentials = credentials;
         _log = log;
@@ -98,10 +100,17 @@ public sealed class RegistrySession
 
     public IReadOnlyList<RegistryEndpoint> Endpoints => _endpoints;
 
-    /// <summary>Fetches a manifest or index by tag or digest, trying each endpoint in order.</summary>
-    public async Task<FetchedManifest> GetManifestAsync(string reference, CancellationToken cancellationToken)
+    /// <summary>Fetches a manifest or index by tag or digest, trying each endpoint in order. At most
+    /// <see cref="ImageLimits.MaxManifestBytes"/> are read, and no more than <paramref name="declaredSize"/> (the
+    /// size an index gives it) when known.</summary>
+    public async Task<FetchedManifest> GetManifestAsync(string reference, CancellationToken cancellationToken, long? declaredSize = null)
     {
         Digest? expected = Digest.TryParse(reference, out var d) ? d : null;
+        if (declaredSize > ImageLimits.MaxManifestBytes)
+            throw new ImageException(ImageErrorKind.TooLarge,
+                $"manifest {_reference.Name}@{reference} is declared {declaredSize} bytes, over {ByteSize.Format(ImageLimits.MaxManifestBytes)}, the limit on manifests and indexes");
+        var limit = declaredSize ?? ImageLimits.MaxManifestBytes;
+        var limitName = declaredSize is null ? "manifests and indexes" : "this manifest (the size its index declares)";
         return await OnEndpointsAsync($"manifest {_reference.Name}:{reference}", async (endpoint, ct) =>
         {
             var uri = endpoint.For($"v2/{_reference.Path}/manifests/{reference}");
@@ -118,7 +127,7 @@ public sealed class RegistrySession
                         return request;
                     }, timeout.Token);
                     await EnsureSuccessAsync(response, $"manifest {_reference.Name}:{reference}", timeout.Token);
-                    var content = await ReadLimitedAsync(response.Content, RegistryClient.MaxManifestBytes, timeout.Token);
+                    var content = await ReadLimitedAsync(response.Content, limit, $"manifest {_reference.Name}:{reference} from {endpoint}", limitName, timeout.Token);
                     var actual = Digest.Compute(content);
                     if (expected is { } want && actual != want)
                         throw new ImageException(ImageErrorKind.Corrupt, $"manifest {_reference.Name}@{want} from {endpoint} has digest {actual}");
@@ -151,8 +160,10 @@ public sealed class RegistrySession
             {
                 using var response = await SendAsync(endpoint, () => new HttpRequestMessage(HttpMethod.Get, uri), watchdog.Token);
                 await EnsureSuccessAsync(response, $"blob {blob.Digest} of {_reference.Name}", watchdog.Token);
-                if (response.Content.Headers.ContentLength is { } length && length != blob.Size)
-                    throw new ImageException(ImageErrorKind.Corrupt, $"blob {blob.Digest} from {endpoint} is {length} bytes, its descriptor says {blob.Size}");
+                if (response.Content.Headers.ContentLength is { } length && length > blob.Size)
+                    throw new ImageException(ImageErrorKind.TooLarge, $"blob {blob.Digest} from {endpoint} is {length} bytes, more than the {blob.Size} its descriptor declares");
+                if (response.Content.Headers.ContentLength is { } shorter && shorter < blob.Size)
+                    throw new ImageException(ImageErrorKind.Corrupt, $"blob {blob.Digest} from {endpoint} is {shorter} bytes, its descriptor says {blob.Size}");
                 await using var body = await response.Content.ReadAsStreamAsync(watchdog.Token);
                 var buffer = new byte[81920];
                 while (true)
@@ -189,12 +200,12 @@ public sealed class RegistrySession
                 _preferred ??= endpoint;
                 return result;
             }
-            catch (ImageException e) when (e.Kind is not ImageErrorKind.Corrupt && endpoint != _endpoints[^1])
+            catch (ImageException e) when (e.Kind is not (ImageErrorKind.Corrupt or ImageErrorKind.TooLarge) && endpoint != _endpoints[^1])
             {
                 _log.LogInformation("{What} not available from {Endpoint} ({Error}); trying the next endpoint", what, endpoint, e.Message);
                 firstFailure ??= e;
             }
-            catch (ImageException e) when (firstFailure is not null && e.Kind is not ImageErrorKind.Corrupt)
+            catch (ImageException e) when (firstFailure is not null && e.Kind is not (ImageErrorKind.Corrupt or ImageErrorKind.TooLarge))
             {
                 // Say what the mirrors answered too: with an unreachable upstream, the mirror's answer is the useful one.
                 var kind = firstFailure.Kind == ImageErrorKind.NotFound && e.Kind == ImageErrorKind.Unavailable ? ImageErrorKind.NotFound : e.Kind;
@@ -230,33 +241,44 @@ public sealed class RegistrySession
         }
     }
 
+    /// <summary>The pull's credentials are for the image's registry: a mirror (another host, another owner) gets none.</summary>
+    RegistryCredentials? CredentialsFor(RegistryEndpoint endpoint) => endpoint.IsMirror ? null : _credentials;
+
     async Task<AuthenticationHeaderValue> AnswerChallengeAsync(RegistryEndpoint endpoint, List<AuthChallenge> challenges, CancellationToken ct)
     {
+        var credentials = CredentialsFor(endpoint);
         var bearer = challenges.FirstOrDefault(c => c.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase));
         if (bearer is not null)
         {
-            if (_credentials?.RegistryToken is { } registryToken) return new AuthenticationHeaderValue("Bearer", registryToken);
-            return new AuthenticationHeaderValue("Bearer", await FetchTokenAsync(endpoint, bearer, ct));
+            if (credentials?.RegistryToken is { } registryToken) return new AuthenticationHeaderValue("Bearer", registryToken);
+            return new AuthenticationHeaderValue("Bearer", await FetchTokenAsync(endpoint, bearer, credentials, ct));
         }
         if (challenges.Any(c => c.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)))
         {
-            if (_credentials is { HasBasic: true } creds) return new AuthenticationHeaderValue("Basic", creds.BasicHeaderValue);
+            if (credentials is { HasBasic: true } creds) return new AuthenticationHeaderValue("Basic", creds.BasicHeaderValue);
             throw new ImageException(ImageErrorKind.Unauthorized, $"{endpoint} requires a user name and password to pull {_reference.Name}");
         }
         throw new ImageException(ImageErrorKind.Unauthorized, $"{endpoint} refused access to {_reference.Name} (401) without a usable challenge");
     }
 
     /// <summary>The token flow of the distribution spec: GET realm (basic credentials if any) or POST realm with an identity token.</summary>
-    async Task<string> FetchTokenAsync(RegistryEndpoint endpoint, AuthChallenge challenge, CancellationToken ct)
+    async Task<string> FetchTokenAsync(RegistryEndpoint endpoint, AuthChallenge challenge, RegistryCredentials? credentials, CancellationToken ct)
     {
         var realm = challenge["realm"];
-        if (string.IsNullOrEmpty(realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri))
+        if (string.IsNullOrEmpty(realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri) || realmUri.Scheme is not ("http" or "https"))
             throw new ImageException(ImageErrorKind.Unauthorized, $"{endpoint} sent a bearer challenge without a usable realm");
+        var withheld = "";
+        if (credentials is not null && !_hosts.MaySendCredentials(endpoint.BaseUri, realmUri))
+        {
+            _log.LogWarning("not sending credentials to plain-HTTP token server {Realm} of {Endpoint}", realmUri.GetLeftPart(UriPartial.Authority), endpoint);
+            withheld = $" (credentials withheld: {realmUri.GetLeftPart(UriPartial.Authority)} is plain HTTP on another host than {endpoint}; list it in registry.insecure to allow)";
+            credentials = null;
+        }
         var service = challenge["service"];
         var scope = challenge["scope"] ?? $"repository:{_reference.Path}:pull";
 
         HttpRequestMessage request;
-        if (_credentials?.IdentityToken is { } refreshToken)
+        if (credentials?.IdentityToken is { } refreshToken)
         {
             var form = new Dictionary<string, string>
             {
@@ -273,13 +295,14 @@ public sealed class RegistrySession
             var builder = new UriBuilder(realmUri);
             builder.Query = string.Join('&', new[] { builder.Query.TrimStart('?') }.Where(q => q.Length > 0).Concat(query));
             request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-            if (_credentials is { HasBasic: true } creds) request.Headers.Authorization = new AuthenticationHeaderValue("Basic", creds.BasicHeaderValue);
+            if (credentials is { HasBasic: true } creds) request.Headers.Authorization = new AuthenticationHeaderValue("Basic", creds.BasicHeaderValue);
         }
         using var response = await SendOnceAsync(request, ct);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-            throw new ImageException(ImageErrorKind.Unauthorized, $"token server {realmUri.GetLeftPart(UriPartial.Authority)} refused the credentials for {_reference.Name} ({(int)response.StatusCode})");
+            throw new ImageException(ImageErrorKind.Unauthorized, $"token server {realmUri.GetLeftPart(UriPartial.Authority)} refused the credentials for {_reference.Name} ({(int)response.StatusCode}){withheld}");
         await EnsureSuccessAsync(response, "token", ct);
-        var body = await ReadLimitedAsync(response.Content, 1024 * 1024, ct);
+        var body = await ReadLimitedAsync(response.Content, ImageLimits.MaxTokenReplyBytes,
+            $"token reply from {realmUri.GetLeftPart(UriPartial.Authority)}", "token replies", ct);
         try
         {
             using var json = JsonDocument.Parse(body);
@@ -311,7 +334,7 @@ public sealed class RegistrySession
     {
         try
         {
-            var body = await ReadLimitedAsync(response.Content, 64 * 1024, ct);
+            var body = await ReadLimitedAsync(response.Content, ImageLimits.MaxErrorBodyBytes, "error body", "error bodies", ct);
             using var json = JsonDocument.Parse(body);
             if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
                 return ": " + string.Join("; ", errors.EnumerateArray().Select(e =>
@@ -321,17 +344,18 @@ public sealed class RegistrySession
         return "";
     }
 
-    static async Task<byte[]> ReadLimitedAsync(HttpContent content, int limit, CancellationToken ct)
+    /// <summary>Reads a whole response of at most <paramref name="limit"/> bytes: more, announced or sent, is refused.</summary>
+    static async Task<byte[]> ReadLimitedAsync(HttpContent content, long limit, string what, string limitName, CancellationToken ct)
     {
-        if (content.Headers.ContentLength > limit)
-            throw new ImageException(ImageErrorKind.Corrupt, $"response of {content.Headers.ContentLength} bytes exceeds the {limit} byte limit");
+        ImageException TooLarge(string size) => new(ImageErrorKind.TooLarge, $"{what} is {size}, over {ByteSize.Format(limit)}, the limit on {limitName}");
+        if (content.Headers.ContentLength > limit) throw TooLarge($"{content.Headers.ContentLength} bytes");
         await using var stream = await content.ReadAsStreamAsync(ct);
         using var buffer = new MemoryStream();
         var chunk = new byte[16384];
         int read;
         while ((read = await stream.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > limit) throw new ImageException(ImageErrorKind.Corrupt, $"response exceeds the {limit} byte limit");
+            if (buffer.Length + read > limit) throw TooLarge("longer");
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();

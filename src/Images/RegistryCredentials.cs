@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 
 namespace CriShim.Images;
@@ -24,6 +25,11 @@ public sealed record RegistryCredentials(string? Username, string? Password, str
     public bool HasBasic => Username is not null;
 
     public string BasicHeaderValue => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}"));
+
+    /// <summary>Tells credentials apart without holding them: a hash of every field ("anonymous" for none).</summary>
+    public static string IdentityOf(RegistryCredentials? credentials) => credentials is null ? "anonymous"
+        : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join('\0', credentials.Username, credentials.Password, credentials.IdentityToken, credentials.RegistryToken))));
 
     static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 

@@ -42,6 +42,16 @@ public sealed class RegistryHosts(CriShimOptions options)
         return IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip);
     }
 
+    /// <summary>
+    /// Whether a bearer realm may receive the credentials meant for <paramref name="endpoint"/>: over HTTPS, or when it
+    /// is the registry's own host, or a host itself allowed plain HTTP (configured insecure, loopback). A plain-HTTP
+    /// token server elsewhere would see the password in clear.
+    /// </summary>
+    public bool MaySendCredentials(Uri endpoint, Uri realm) =>
+        realm.Scheme == Uri.UriSchemeHttps
+        || string.Equals(realm.IdnHost, endpoint.IdnHost, StringComparison.OrdinalIgnoreCase)
+        || IsPlainHttp(realm.Authority);
+
     static string HostWithoutPort(string host)
     {
         if (host.StartsWith('[')) { var end = host.IndexOf(']'); return end > 0 ? host[..(end + 1)] : host; }

@@ -62,4 +62,40 @@ public sealed class RegistryAuthTests
     {
         Assert.That(await _daemon.PullFailureAsync(Ref, new AuthConfig { Username = User, Password = "wrong" }), Is.EqualTo(StatusCode.Unauthenticated));
     }
+
+    [Test]
+    public async Task PullImage_ConcurrentlyWithRightAndWrongPasswords_GivesEachPullItsOwnAnswer()
+    {
+        var right = new AuthConfig { Username = User, Password = Password };
+        var wrong = new AuthConfig { Username = User, Password = "wrong" };
+
+        // started together: a pull that shared another's work would get that one's answer
+        var pulls = Enumerable.Range(0, 6).Select(i => (Right: i % 2 == 0, Task: _daemon.PullAsync(Ref, i % 2 == 0 ? right : wrong))).ToList();
+        try { await Task.WhenAll(pulls.Select(p => p.Task)); }
+        catch (RpcException) { }
+
+        foreach (var (isRight, task) in pulls)
+        {
+            if (isRight) Assert.That(task.Status, Is.EqualTo(TaskStatus.RanToCompletion), "a pull with the right password succeeds");
+            else Assert.That((task.Exception?.InnerException as RpcException)?.StatusCode, Is.EqualTo(StatusCode.Unauthenticated), "a pull with a wrong password fails");
+        }
+        await _daemon.RemoveAsync(Ref);
+    }
+
+    [Test]
+    public async Task PullImage_ThroughAMirrorThatWantsAPassword_DoesNotSendItTheRegistrysCredentials()
+    {
+        // the mirror has the image and would take this password; the registry the password is for does not exist
+        // (a name without a port: the configuration binder reads ':' in a key as a section separator)
+        const string registryHost = "registry.invalid";
+        await using var daemon = await DaemonProcess.StartAsync(config =>
+            config["Registry"]!["Mirrors"]![registryHost] = new System.Text.Json.Nodes.JsonArray($"http://{_secured.Host}"));
+
+        var e = Assert.ThrowsAsync<RpcException>(() =>
+            daemon.PullAsync($"{registryHost}/private/busybox:1.35", new AuthConfig { Username = User, Password = Password }));
+
+        TestContext.Progress.WriteLine($"{e!.StatusCode} {e.Status.Detail}");
+        Assert.That(e.Status.Detail, Does.Contain($"mirror: http://{_secured.Host} requires a user name and password"),
+            "the mirror was asked without the credentials given for the registry");
+    }
 }

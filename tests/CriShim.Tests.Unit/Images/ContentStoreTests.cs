@@ -45,13 +45,13 @@ public sealed class ContentStoreTests
         Assert.That(Directory.GetFiles(Path.Combine(_dir, "tmp")), Is.Empty);
     }
 
-    [TestCase("longer than promised")]
-    [TestCase("short")]
-    public void Ingest_OfWrongSize_FailsAsCorrupt(string served)
+    [TestCase("longer than promised", ImageErrorKind.TooLarge, TestName = "Ingest_LongerThanItsDescriptor_FailsAsTooLarge")]
+    [TestCase("short", ImageErrorKind.Corrupt, TestName = "Ingest_ShorterThanItsDescriptor_FailsAsCorrupt")]
+    public void Ingest_OfWrongSize_FailsAndKeepsNothing(string served, ImageErrorKind kind)
     {
         var descriptor = Describe(Encoding.UTF8.GetBytes("expected!"));
         var e = Assert.ThrowsAsync<ImageException>(() => Ingest(descriptor, Encoding.UTF8.GetBytes(served)));
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.Kind, Is.EqualTo(kind));
         Assert.That(Directory.GetFiles(Path.Combine(_dir, "tmp")), Is.Empty);
     }
 

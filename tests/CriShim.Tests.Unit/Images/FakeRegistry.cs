@@ -15,7 +15,8 @@ sealed class FakeRegistry : IDisposable
     readonly CancellationTokenSource _stop = new();
     readonly Task _loop;
 
-    public FakeRegistry()
+    /// <param name="allAddresses">listen on every address, not only loopback (to stand for another host)</param>
+    public FakeRegistry(bool allAddresses = false)
     {
         // HttpListener has no port 0: try free ports until one binds.
         for (var attempt = 0; ; attempt++)
@@ -25,7 +26,7 @@ sealed class FakeRegistry : IDisposable
             Port = ((IPEndPoint)probe.LocalEndpoint).Port;
             probe.Stop();
             _listener.Prefixes.Clear();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            _listener.Prefixes.Add(allAddresses ? $"http://*:{Port}/" : $"http://127.0.0.1:{Port}/");
             try { _listener.Start(); break; }
             catch (HttpListenerException) when (attempt < 10) { }
         }
@@ -48,6 +49,16 @@ sealed class FakeRegistry : IDisposable
     public bool StallBlobs { get; set; }
     public ConcurrentQueue<string> Requests { get; } = new();
     public string? LastTokenQuery { get; private set; }
+    /// <summary>The Authorization header of every /token request ("" when there was none).</summary>
+    public ConcurrentQueue<string> TokenAuthorizations { get; } = new();
+    /// <summary>When set, the bearer challenge names this realm instead of this registry's own /token.</summary>
+    public string? Realm { get; set; }
+    /// <summary>When set, /token answers this body instead of the token.</summary>
+    public byte[]? TokenReply { get; set; }
+    /// <summary>Paths answered without a Content-Length (chunked), so only the bytes tell the size.</summary>
+    public ConcurrentDictionary<string, bool> Chunked { get; } = new();
+    /// <summary>Every answer waits this long first (to make concurrent pulls overlap).</summary>
+    public TimeSpan Delay { get; set; }
 
     async Task ServeAsync()
     {
@@ -70,6 +81,7 @@ sealed class FakeRegistry : IDisposable
 
     async Task HandleAsync(HttpListenerContext context)
     {
+        if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
         if (StallBlobs && context.Request.Url!.AbsolutePath.Contains("/blobs/"))
         {
             // headers and a first byte, then silence
@@ -91,6 +103,7 @@ sealed class FakeRegistry : IDisposable
         if (path == "/token")
         {
             LastTokenQuery = request.Url.Query;
+            TokenAuthorizations.Enqueue(request.Headers["Authorization"] ?? "");
             if (request.HttpMethod == "POST")
             {
                 // OAuth2 refresh-token grant (an identity token)
@@ -105,7 +118,7 @@ sealed class FakeRegistry : IDisposable
                 var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{creds.User}:{creds.Password}"));
                 if (request.Headers["Authorization"] != expected) { response.StatusCode = 401; return; }
             }
-            Write(response, "application/json", Encoding.UTF8.GetBytes($"{{\"token\":\"{RequiredToken}\"}}"));
+            Write(response, "application/json", TokenReply ?? Encoding.UTF8.GetBytes($"{{\"token\":\"{RequiredToken}\"}}"));
             return;
         }
         if (Failures.TryDequeue(out var failure)) { response.StatusCode = (int)failure; return; }
@@ -113,10 +126,21 @@ sealed class FakeRegistry : IDisposable
         {
             response.StatusCode = 401;
             response.AddHeader("WWW-Authenticate",
-                $"Bearer realm=\"http://{Host}/token\",service=\"fake-registry\",scope=\"repository:{path.Split('/')[2]}:pull\"");
+                $"Bearer realm=\"{Realm ?? $"http://{Host}/token"}\",service=\"fake-registry\",scope=\"repository:{path.Split('/')[2]}:pull\"");
             return;
         }
-        if (Content.TryGetValue(path, out var item)) { Write(response, item.ContentType, item.Body); return; }
+        if (Content.TryGetValue(path, out var item))
+        {
+            if (Chunked.ContainsKey(path))
+            {
+                response.ContentType = item.ContentType;
+                response.SendChunked = true;
+                response.OutputStream.Write(item.Body);
+                return;
+            }
+            Write(response, item.ContentType, item.Body);
+            return;
+        }
         response.StatusCode = 404;
         Write(response, "application/json", """{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"""u8.ToArray());
     }

@@ -22,7 +22,12 @@ public sealed class LayerUnpackerTests
     }
 
     [TearDown]
-    public void RemoveDir() => Directory.Delete(_dir, recursive: true);
+    public void RemoveDir()
+    {
+        // a hostile layer that got through could have replaced the directory itself
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        else if (Syscall.lstat(_dir, out _) == 0) System.IO.File.Delete(_dir);
+    }
 
     static byte[] Tar(params TarEntry[] entries)
     {
@@ -123,19 +128,29 @@ public sealed class LayerUnpackerTests
             .SetName("Unpack_WithHardLinkThroughSymlink_IsRefused");
         yield return new TestCaseData((object)new TarEntry[] { Link(TarEntryType.SymbolicLink, "evil", "/tmp"), File("evil/.wh.victim", "") })
             .SetName("Unpack_WithWhiteoutThroughSymlink_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { File(".wh..", "") }).SetName("Unpack_WithWhiteoutOfDot_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { File(".wh...", "") }).SetName("Unpack_WithWhiteoutOfDotDot_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { Dir("dir/"), File("dir/.wh...", "") }).SetName("Unpack_WithWhiteoutOfDotDotInADirectory_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { Dir("dir/"), File("dir/.wh..", "") }).SetName("Unpack_WithWhiteoutOfDotInADirectory_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { File("./", "x") }).SetName("Unpack_WithAFileReplacingTheRoot_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { Link(TarEntryType.SymbolicLink, ".", "/") }).SetName("Unpack_WithASymlinkReplacingTheRoot_IsRefused");
     }
 
     [TestCaseSource(nameof(HostileLayers))]
     public void Unpack_OfHostileLayer_FailsAsUnsafeAndWritesNothingOutside(TarEntry[] entries)
     {
         var outside = Path.Combine(_dir, "outside-marker");
+        var sibling = Path.Combine(_dir, "sibling");
+        Directory.CreateDirectory(sibling);
         var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(Tar(entries)));
 
         Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unsafe));
         Assert.That(e.Message, Does.StartWith("unsafe layer"));
         Assert.That(System.IO.File.Exists("/tmp/escape"), Is.False);
         Assert.That(System.IO.File.Exists(outside), Is.False);
-        Assert.That(Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName), Is.EqualTo(new[] { "layer" }));
+        Assert.That(Directory.Exists(sibling), "nothing beside the layer is deleted");
+        Assert.That(Directory.Exists(Target), "the layer root itself is not replaced");
+        Assert.That(Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "layer", "sibling" }));
     }
 
     [Test]
@@ -178,5 +193,146 @@ public sealed class LayerUnpackerTests
     {
         var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(Encoding.ASCII.GetBytes(new string('x', 2000))));
         Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+    }
+
+    [Test]
+    public void Unpack_WithWhiteoutOfDotDot_NamesTheWhiteoutInItsError()
+    {
+        var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(Tar(Dir("dir/"), File("dir/.wh...", ""))));
+
+        Assert.That(e!.Message, Does.Contain("whiteout \"dir/.wh...\" hides \"..\""));
+    }
+
+    [Test]
+    public void Unpack_OverTheByteLimit_IsTooLargeNamingTheOption()
+    {
+        var tar = Tar(File("big", new string('z', 100_000)));
+        using var gz = new MemoryStream();
+        using (var gzip = new GZipStream(gz, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(tar);
+
+        var e = Assert.ThrowsAsync<ImageException>(() =>
+            LayerUnpacker.UnpackAsync(new MemoryStream(gz.ToArray()), Target, new LayerLimits(MaxBytes: 50_000, MaxEntries: 100), CancellationToken.None));
+
+        Assert.That(gz.Length, Is.LessThan(50_000), "a small blob that unpacks big: the uncompressed size counts");
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("images.maxLayerBytes").And.Contain("50000 bytes"));
+    }
+
+    [Test]
+    public void Unpack_WithMoreEntriesThanTheLimit_IsTooLargeNamingTheOption()
+    {
+        var tar = Tar(Enumerable.Range(0, 11).Select(i => (TarEntry)File($"f{i}", "x")).ToArray());
+
+        var e = Assert.ThrowsAsync<ImageException>(() =>
+            LayerUnpacker.UnpackAsync(new MemoryStream(tar), Target, new LayerLimits(MaxBytes: 1 << 30, MaxEntries: 10), CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("more than 10 entries").And.Contain("images.maxLayerEntries"));
+    }
+
+    [Test]
+    public async Task Unpack_AtTheEntryLimit_Succeeds()
+    {
+        var tar = Tar(Enumerable.Range(0, 10).Select(i => (TarEntry)File($"f{i}", "x")).ToArray());
+
+        await LayerUnpacker.UnpackAsync(new MemoryStream(tar), Target, new LayerLimits(MaxBytes: 1 << 30, MaxEntries: 10), CancellationToken.None);
+
+        Assert.That(Directory.GetFiles(Target), Has.Length.EqualTo(10));
+    }
+
+    [Test]
+    public async Task LayerStore_OverTheConfiguredEntryLimit_LeavesNoLayerAndNoTempFiles()
+    {
+        var paths = new ImagePaths(Path.Combine(_dir, "images"));
+        Directory.CreateDirectory(paths.Temp);
+        var options = new CriShim.Config.CriShimOptions { Images = { MaxLayerEntries = 3 } };
+        var store = new LayerStore(paths, NullLogger<LayerStore>.Instance, options);
+        var blob = Path.Combine(_dir, "blob");
+        var tar = Tar(Dir("d/"), File("d/a", "a"), File("d/b", "b"), File("d/c", "c"));
+        await System.IO.File.WriteAllBytesAsync(blob, tar);
+        var diffId = Digest.FromHash(SHA256.HashData(tar)).ToString();
+
+        var e = Assert.ThrowsAsync<ImageException>(() => store.EnsureAsync(diffId, blob, CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(store.Contains(diffId), Is.False);
+        Assert.That(Directory.GetFileSystemEntries(paths.Temp), Is.Empty);
+    }
+
+    // VFS_CAP_REVISION_2 with the effective bit; permitted CAP_SETGID|CAP_SETUID (0xc0): not valid UTF-8
+    static readonly byte[] Capability = [0x01, 0x00, 0x00, 0x02, 0xc0, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    static byte[] Xattr(string path, string name)
+    {
+        var value = new byte[256];
+        var length = Syscall.lgetxattr(path, name, value);
+        return length < 0 ? [] : value[..(int)length];
+    }
+
+    [Test]
+    public async Task Unpack_AppliesUserXattrsAndBinaryCapabilitiesButNoTrustedOrOtherNamespaces()
+    {
+        var tar = RawPaxTar.Of(("tool", "#!/bin/sh\n", new Dictionary<string, byte[]>
+        {
+            ["SCHILY.xattr.security.capability"] = Capability,
+            ["SCHILY.xattr.user.note"] = "hello"u8.ToArray(),
+            ["SCHILY.xattr.trusted.overlay.opaque"] = "y"u8.ToArray(),
+            ["SCHILY.xattr.trusted.overlay.redirect"] = "/etc"u8.ToArray(),
+            ["SCHILY.xattr.security.selinux"] = "system_u:object_r:bin_t:s0"u8.ToArray(),
+        }));
+
+        await UnpackAsync(tar);
+
+        var tool = Path.Combine(Target, "tool");
+        Assert.That(System.IO.File.ReadAllText(tool), Is.EqualTo("#!/bin/sh\n"));
+        Assert.That(Xattr(tool, "security.capability"), Is.EqualTo(Capability), "the capability is applied byte for byte");
+        Assert.That(Xattr(tool, "user.note"), Is.EqualTo("hello"u8.ToArray()));
+        Assert.That(Xattr(tool, "trusted.overlay.opaque"), Is.Empty);
+        Assert.That(Xattr(tool, "trusted.overlay.redirect"), Is.Empty);
+        var selinux = Xattr(tool, "security.selinux");
+        Assert.That(Encoding.UTF8.GetString(selinux), Does.Not.Contain("bin_t"));
+    }
+
+    [Test]
+    public void Unpack_WithAPaxHeaderOverOneMebibyte_IsTooLargeBeforeItIsRead()
+    {
+        var tar = RawPaxTar.Of(("file", "x", new Dictionary<string, byte[]>
+        {
+            ["SCHILY.xattr.user.huge"] = Encoding.ASCII.GetBytes(new string('a', 2 << 20)),
+        }));
+
+        var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(tar));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("1 MiB (1048576 bytes), the limit on tar metadata headers"));
+        Assert.That(System.IO.File.Exists(Path.Combine(Target, "file")), Is.False);
+    }
+
+    [Test]
+    public async Task Unpack_WithAPaxHeaderUnderTheLimit_KeepsItsXattr()
+    {
+        var value = Encoding.ASCII.GetBytes(new string('a', 3000));
+        var tar = RawPaxTar.Of(("file", "x", new Dictionary<string, byte[]> { ["SCHILY.xattr.user.long"] = value }));
+
+        await UnpackAsync(tar);
+
+        var read = new byte[8192];
+        var length = Syscall.lgetxattr(Path.Combine(Target, "file"), "user.long", read);
+        Assert.That(read[..(int)Math.Max(0, length)], Is.EqualTo(value));
+    }
+
+    [Test]
+    public async Task Unpack_AfterALargeEntryItSkips_StillReadsTheNextEntrysBinaryCapability()
+    {
+        // the whiteout's 3 MiB of data are skipped, not unpacked: the raw header window must still end on the next entry
+        var tar = RawPaxTar.Of(
+            (".wh.gone", new string('w', 3 << 20), new Dictionary<string, byte[]>()),
+            ("tool", "x", new Dictionary<string, byte[]> { ["SCHILY.xattr.security.capability"] = Capability }));
+
+        await UnpackAsync(tar);
+
+        Assert.That(Xattr(Path.Combine(Target, "tool"), "security.capability"), Is.EqualTo(Capability));
+        Assert.That(Syscall.lstat(Path.Combine(Target, "gone"), out var whiteout), Is.Zero);
+        Assert.That(whiteout.st_mode & FilePermissions.S_IFMT, Is.EqualTo(FilePermissions.S_IFCHR));
     }
 }

@@ -188,7 +188,7 @@ public sealed class RegistryClientTests
     }
 
     [Test]
-    public void CopyBlob_WithWrongLength_IsCorrupt()
+    public void CopyBlob_LongerThanItsDescriptor_IsTooLarge()
     {
         var blob = Encoding.UTF8.GetBytes("blob content");
         var digest = Digest.Compute(blob).ToString();
@@ -197,6 +197,116 @@ public sealed class RegistryClientTests
         var e = Assert.ThrowsAsync<ImageException>(() =>
             Session().CopyBlobAsync(new Descriptor { Digest = digest, Size = 3 }, Stream.Null, CancellationToken.None));
 
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("more than the 3 its descriptor declares"));
+    }
+
+    [Test]
+    public void CopyBlob_ShorterThanItsDescriptor_IsCorrupt()
+    {
+        var blob = Encoding.UTF8.GetBytes("blob content");
+        var digest = Digest.Compute(blob).ToString();
+        _registry.Content[$"/v2/team/app/blobs/{digest}"] = ("application/octet-stream", blob);
+
+        var e = Assert.ThrowsAsync<ImageException>(() =>
+            Session().CopyBlobAsync(new Descriptor { Digest = digest, Size = 100 }, Stream.Null, CancellationToken.None));
+
         Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+    }
+
+    static byte[] Padded(int size) => Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('x', size) + "\"}");
+
+    [TestCase(false, TestName = "GetManifest_OverTheManifestLimit_IsTooLargeNamingTheLimit")]
+    [TestCase(true, TestName = "GetManifest_SentChunkedPastTheManifestLimit_IsTooLargeNamingTheLimit")]
+    public void GetManifest_OverTheManifestLimit_IsTooLarge(bool chunked)
+    {
+        _registry.Content["/v2/team/app/manifests/huge"] = (MediaTypes.OciManifest, Padded(ImageLimits.MaxManifestBytes));
+        if (chunked) _registry.Chunked["/v2/team/app/manifests/huge"] = true;
+
+        var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync("huge", CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("4 MiB (4194304 bytes), the limit on manifests and indexes"));
+    }
+
+    [Test]
+    public void GetManifest_WhoseIndexDeclaresOverTheLimit_IsRefusedWithoutAsking()
+    {
+        var digest = "sha256:" + new string('a', 64);
+
+        var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync(digest, CancellationToken.None, declaredSize: 64L << 20));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("the limit on manifests and indexes"));
+        Assert.That(_registry.Requests, Is.Empty);
+    }
+
+    [Test]
+    public void GetManifest_SentLongerThanItsIndexDeclares_IsTooLarge()
+    {
+        var e = Assert.ThrowsAsync<ImageException>(() =>
+            Session().GetManifestAsync(Digest.Compute(Manifest).ToString(), CancellationToken.None, declaredSize: Manifest.Length - 10));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+    }
+
+    [Test]
+    public void GetManifest_WhoseTokenReplyIsOverTheLimit_IsTooLargeNamingTheLimit()
+    {
+        _registry.RequiredToken = "tok";
+        _registry.TokenReply = Padded(ImageLimits.MaxTokenReplyBytes);
+
+        var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync("v1", CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e.Message, Does.Contain("1 MiB (1048576 bytes), the limit on token replies"));
+    }
+
+    [Test]
+    public async Task GetManifest_ThroughAMirror_SendsTheRegistrysCredentialsOnlyToTheRegistry()
+    {
+        // both ask for a token the same credentials would get: only the registry they were given for may see them
+        using var mirror = new FakeRegistry();
+        mirror.Content["/v2/team/app/manifests/v1"] = (MediaTypes.OciManifest, Manifest);
+        mirror.RequiredToken = "mirror-token";
+        mirror.TokenCredentials = ("alice", "s3cret");
+        _registry.RequiredToken = "registry-token";
+        _registry.TokenCredentials = ("alice", "s3cret");
+        var options = new CriShimOptions();
+        options.Registry.Mirrors[_registry.Host] = [$"http://{mirror.Host}"];
+
+        var manifest = await Session(new RegistryCredentials("alice", "s3cret"), options).GetManifestAsync("v1", CancellationToken.None);
+
+        Assert.That(manifest.Endpoint.IsMirror, Is.False, "the mirror refused the anonymous token request");
+        Assert.That(mirror.TokenAuthorizations, Is.Not.Empty.And.All.Empty, "the mirror never saw the credentials");
+        Assert.That(_registry.TokenAuthorizations, Has.Some.StartsWith("Basic "));
+    }
+
+    [Test]
+    public async Task GetManifest_WithAPlainHttpRealmOnAnotherHost_WithholdsTheCredentialsUnlessItIsInsecure()
+    {
+        var address = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        if (address is null) Assert.Ignore("no non-loopback IPv4 address to stand for another host");
+        using var tokenServer = new FakeRegistry(allAddresses: true);
+        tokenServer.RequiredToken = "tok-789";
+        tokenServer.TokenCredentials = ("alice", "s3cret");
+        var realmHost = $"{address}:{tokenServer.Port}";
+        _registry.RequiredToken = "tok-789";
+        _registry.Realm = $"http://{realmHost}/token";
+        var credentials = new RegistryCredentials("alice", "s3cret");
+
+        var e = Assert.ThrowsAsync<ImageException>(() => Session(credentials).GetManifestAsync("v1", CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unauthorized));
+        Assert.That(e.Message, Does.Contain("credentials withheld"));
+        Assert.That(tokenServer.TokenAuthorizations, Is.Not.Empty.And.All.Empty);
+
+        var insecure = new CriShimOptions();
+        insecure.Registry.Insecure.Add(realmHost);
+        var manifest = await Session(credentials, insecure).GetManifestAsync("v1", CancellationToken.None);
+        Assert.That(manifest.Content, Is.EqualTo(Manifest));
     }
 }

@@ -72,4 +72,12 @@ public sealed class RegistryHostsTests
         Assert.That(bearer["scope"], Is.EqualTo("repository:a/b:pull,push"));
         Assert.That(AuthChallenge.Parse("Basic realm=\"x\"").Single().Scheme, Is.EqualTo("Basic"));
     }
+
+    [TestCase("https://registry.example.com/", "https://auth.example.com/token", ExpectedResult = true, TestName = "MaySendCredentials_ToAnHttpsRealmElsewhere_IsAllowed")]
+    [TestCase("https://registry.example.com/", "http://auth.example.com/token", ExpectedResult = false, TestName = "MaySendCredentials_ToAPlainHttpRealmOnAnotherHost_IsRefused")]
+    [TestCase("http://registry.lan:5000/", "http://registry.lan:5001/token", ExpectedResult = true, TestName = "MaySendCredentials_ToAPlainHttpRealmOnTheRegistrysOwnHost_IsAllowed")]
+    [TestCase("http://127.0.0.1:5000/", "http://localhost:5001/token", ExpectedResult = true, TestName = "MaySendCredentials_ToAPlainHttpRealmOnLoopback_IsAllowed")]
+    [TestCase("http://127.0.0.1:5000/", "http://auth.lan:8080/token", ExpectedResult = true, TestName = "MaySendCredentials_ToAPlainHttpRealmConfiguredInsecure_IsAllowed")]
+    public bool MaySendCredentials_OnlyOverHttpsOrToHostsAllowedPlainHttp(string endpoint, string realm) =>
+        Hosts(r => r.Insecure.Add("auth.lan:8080")).MaySendCredentials(new Uri(endpoint), new Uri(realm));
 }
