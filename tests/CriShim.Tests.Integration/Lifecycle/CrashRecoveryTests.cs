@@ -104,6 +104,28 @@ public class CrashRecoveryTests : LifecycleFixture
     }
 
     [Test]
+    public async Task AtStart_WithConmonMissing_TheDaemonServes_AndStatusSaysTheRuntimeIsNotReady()
+    {
+        var (pod, _) = await RunPodAsync(Unique("noconmon"));
+        const string conmon = "/nonexistent/bin/conmon";
+        Daemon.Config["Conmon"] = conmon;
+        try
+        {
+            await Daemon.RestartAsync();
+            var ready = (await Runtime.StatusAsync(new StatusRequest())).Status.Conditions.Single(c => c.Type == "RuntimeReady");
+            Assert.That((ready.Status, ready.Reason), Is.EqualTo((false, "RuntimeNotReady")));
+            Assert.That(ready.Message, Does.Contain(conmon));
+            Assert.That((await Runtime.ListPodSandboxAsync(new ListPodSandboxRequest())).Items.Select(p => p.Id), Does.Contain(pod));
+        }
+        finally
+        {
+            Daemon.Config.Remove("Conmon");
+            await Daemon.RestartAsync();
+        }
+        Assert.That((await Runtime.StatusAsync(new StatusRequest())).Status.Conditions.Single(c => c.Type == "RuntimeReady").Status, Is.True);
+    }
+
+    [Test]
     public async Task AfterRestart_ACorruptContainerRecordAndAMissingPodRecord_AreLogged_AndWhatTheyOwnedIsSwept()
     {
         var (kept, keptConfig) = await RunPodAsync(Unique("kept"));
