@@ -264,7 +264,7 @@ public sealed class ContainerManager(
             try { await cgroups.RemoveAsync(Pods.PodSandboxManager.CgroupsPath(pod, c.Id)); }
             catch (Exception e) { log.LogWarning(e, "container {ContainerId}: removing its cgroup failed", c.Id); }
         }
-        RemoveFiles(c.Id);
+        RemoveFiles(c.Id, c.BundleDir, c.RootfsDir);
     }
 
     /// <summary>Releases what a container ID with no record may hold (its record was unreadable, or a crash came
@@ -274,13 +274,13 @@ public sealed class ContainerManager(
     {
         foreach (var handler in handlers.All.Where(h => h.IsUsable))
             await handler.Monitor.DeleteAsync(id, ct);
-        RemoveFiles(id);
+        RemoveFiles(id, BundleDir(id), Path.Combine(BundleDir(id), "rootfs"));
     }
 
-    void RemoveFiles(string id)
+    void RemoveFiles(string id, string bundleDir, string rootfsDir)
     {
-        OverlayRootfs.Unmount(Path.Combine(BundleDir(id), "rootfs"));
-        if (Directory.Exists(BundleDir(id))) Directory.Delete(BundleDir(id), recursive: true);
+        OverlayRootfs.Unmount(rootfsDir);
+        if (Directory.Exists(bundleDir)) Directory.Delete(bundleDir, recursive: true);
         if (Directory.Exists(WritableDir(id))) Directory.Delete(WritableDir(id), recursive: true);
     }
 
