@@ -21,6 +21,7 @@ public static class Services
         services.AddSingleton<Events.ContainerEventHub>();
         services.AddSingleton<Events.ContainerEvents>();
         services.AddSingleton(sp => new PodStore(Path.Combine(options.Root, "pods"), sp.GetRequiredService<ILogger<PodStore>>()));
+        services.AddSingleton<LifecycleLocks>();
         services.AddSingleton(sp => new ContainerStore(Path.Combine(options.Root, "containers"), sp.GetRequiredService<ILogger<ContainerStore>>()));
         AddImages(services);
         AddRuntime(services, options);

@@ -8,9 +8,10 @@ public sealed class RuncException(string command, int exitCode, string stderr)
     public int ExitCode { get; } = exitCode;
     public string Stderr { get; } = stderr;
 
-    /// <summary>runc's message says there is no such container.</summary>
+    /// <summary>The runtime's message says there is no such container (crun: its status file under --root is missing).</summary>
     public bool IsNotFound => Stderr.Contains("does not exist", StringComparison.OrdinalIgnoreCase)
-                              || Stderr.Contains("container not found", StringComparison.OrdinalIgnoreCase);
+                              || Stderr.Contains("container not found", StringComparison.OrdinalIgnoreCase)
+                              || (Stderr.Contains("/status`: No such file or directory", StringComparison.Ordinal) && Stderr.Contains("error opening file", StringComparison.Ordinal));
 
     /// <summary>runc refused to signal a container that has already stopped.</summary>
     public bool IsNotRunning => Stderr.Contains("not running", StringComparison.OrdinalIgnoreCase)

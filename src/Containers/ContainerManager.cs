@@ -23,7 +23,8 @@ namespace CriShim.Containers;
 /// </summary>
 public sealed class ContainerManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
-    RuntimeHandlers handlers, CgroupCleaner cgroups, ContainerEvents events, Stats.StatsCollector stats, ILogger<ContainerManager> log)
+    RuntimeHandlers handlers, CgroupCleaner cgroups, ContainerEvents events, Stats.StatsCollector stats, LifecycleLocks locks,
+    ILogger<ContainerManager> log)
 {
     /// <summary>The monitor of the runtime the container's pod runs on.</summary>
     ContainerMonitor MonitorOf(ContainerRecord c) => handlers.ForOrDefault(pods.Get(c.PodId)).Monitor;
@@ -31,12 +32,22 @@ public sealed class ContainerManager(
     string BundleDir(string id) => Path.Combine(options.State, "containers", id);
     string WritableDir(string id) => Path.Combine(options.Root, "rw", id);
 
+    /// <summary>The record as it is now, once the caller holds its lock: another call may have changed or removed it meanwhile.</summary>
+    ContainerRecord? Current(ContainerRecord c) => containers.Get(c.Id);
+
+    ContainerRecord RequireCurrent(ContainerRecord c) => Current(c) ?? throw CriException.NotFound($"container \"{c.Id}\" not found");
+
     public async Task<ContainerRecord> CreateAsync(PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, CancellationToken ct)
     {
         var meta = config.Metadata ?? throw CriException.Invalid("container config has no metadata");
         if (string.IsNullOrEmpty(meta.Name)) throw CriException.Invalid("container metadata.name must not be empty");
         var imageName = config.Image?.Image;
         if (string.IsNullOrEmpty(imageName)) throw CriException.Invalid("container config has no image");
+        var id = Ids.New();
+        // Holding the pod shared: StopPodSandbox and RemovePodSandbox wait until this create finished (or failed), and
+        // find the container to stop or remove; a pod they stopped or removed first is seen here and refused.
+        using var held = await locks.ContainerAsync(pod.Id, id, ct);
+        pod = pods.Get(pod.Id) is { Complete: true } current ? current : throw CriException.NotFound($"pod sandbox \"{pod.Id}\" not found");
         if (pod.State != PodState.Ready) throw CriException.Precondition($"pod sandbox \"{pod.Id}\" is not ready");
         if (config.Linux?.SecurityContext is { RunAsGroup: not null, RunAsUser: null } sc && string.IsNullOrEmpty(sc.RunAsUsername))
             throw CriException.Invalid("run_as_group is set without run_as_user or run_as_username");
@@ -44,7 +55,6 @@ public sealed class ContainerManager(
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
         var handler = handlers.For(pod);
 
-        var id = Ids.New();
         var record = new ContainerRecord
         {
             Id = id, PodId = pod.Id, Name = meta.Name, Attempt = meta.Attempt,
@@ -66,9 +76,21 @@ public sealed class ContainerManager(
         catch (Exception e)
         {
             log.LogWarning(e, "container {ContainerId} failed to create; cleaning up", id);
-            await TearDownAsync(record);
-            await containers.DeleteAsync(id);
-            containers.Names.Release(record.ReservedName, id);
+            try
+            {
+                await TearDownAsync(record);
+                await containers.DeleteAsync(id);
+            }
+            catch (Exception cleanup)
+            {
+                // The half-created record stays: RemoveContainer or the next start's recovery finishes the cleanup.
+                log.LogError(cleanup, "container {ContainerId}: cleaning up after the failed create failed; its record is kept", id);
+            }
+            finally
+            {
+                // Always: kubelet retries the create under the same name.
+                containers.Names.Release(record.ReservedName, id);
+            }
             throw e switch
             {
                 SpecException or ArgumentException => CriException.Invalid(e.Message),
@@ -151,6 +173,8 @@ public sealed class ContainerManager(
 
     public async Task StartAsync(ContainerRecord c, CancellationToken ct)
     {
+        using var held = await locks.ContainerAsync(c.PodId, c.Id, ct);
+        c = RequireCurrent(c);
         if (c.State != ContainerRunState.Created)
             throw CriException.Precondition($"container \"{c.Id}\" is {c.State.ToString().ToLowerInvariant()}, not created");
         var monitor = MonitorOf(c);
@@ -173,6 +197,13 @@ public sealed class ContainerManager(
     }
 
     public async Task StopAsync(ContainerRecord c, TimeSpan grace, CancellationToken ct)
+    {
+        using var held = await locks.ContainerAsync(c.PodId, c.Id, ct);
+        await StopLockedAsync(RequireCurrent(c), grace, ct);
+    }
+
+    /// <summary>Stop, for a caller that holds the container's lock (or its pod's exclusively).</summary>
+    public async Task StopLockedAsync(ContainerRecord c, TimeSpan grace, CancellationToken ct)
     {
         if (c.State is ContainerRunState.Exited) return;
         var exit = await MonitorOf(c).StopAsync(c.Id, grace, Signals.Parse(c.StopSignal) ?? Signals.SIGTERM, ct);
@@ -200,7 +231,16 @@ public sealed class ContainerManager(
         log.LogInformation("container {ContainerId} exited with {ExitCode} ({Reason})", exit.Id, exit.ExitCode, reason);
     }
 
+    /// <summary>Removes the container; one already gone counts as removed (kubelet retries removals).</summary>
     public async Task RemoveAsync(ContainerRecord c, CancellationToken ct)
+    {
+        using var held = await locks.ContainerAsync(c.PodId, c.Id, ct);
+        if (Current(c) is { } current) await RemoveLockedAsync(current, ct);
+    }
+
+    /// <summary>Remove, for a caller that holds the container's lock (or its pod's exclusively). A failed teardown step
+    /// throws and keeps the record, so a retry can finish the job.</summary>
+    public async Task RemoveLockedAsync(ContainerRecord c, CancellationToken ct)
     {
         if (c.State is ContainerRunState.Running or ContainerRunState.Created or ContainerRunState.Unknown)
             await MonitorOf(c).StopAsync(c.Id, TimeSpan.Zero, ct: ct);
@@ -224,8 +264,28 @@ public sealed class ContainerManager(
             try { await cgroups.RemoveAsync(Pods.PodSandboxManager.CgroupsPath(pod, c.Id)); }
             catch (Exception e) { log.LogWarning(e, "container {ContainerId}: removing its cgroup failed", c.Id); }
         }
-        OverlayRootfs.Unmount(c.RootfsDir);
-        if (Directory.Exists(c.BundleDir)) Directory.Delete(c.BundleDir, recursive: true);
-        if (Directory.Exists(WritableDir(c.Id))) Directory.Delete(WritableDir(c.Id), recursive: true);
+        RemoveFiles(c.Id, c.BundleDir, c.RootfsDir);
     }
+
+    /// <summary>Releases what a container ID with no record may hold (its record was unreadable, or a crash came
+    /// before it was written): the runtime container under any handler, conmon, the rootfs mount, bundle and
+    /// writable layer. Idempotent.</summary>
+    public async Task SweepOrphanAsync(string id, CancellationToken ct)
+    {
+        foreach (var handler in handlers.All.Where(h => h.IsUsable))
+            await handler.Monitor.DeleteAsync(id, ct);
+        RemoveFiles(id, BundleDir(id), Path.Combine(BundleDir(id), "rootfs"));
+    }
+
+    void RemoveFiles(string id, string bundleDir, string rootfsDir)
+    {
+        OverlayRootfs.Unmount(rootfsDir);
+        if (Directory.Exists(bundleDir)) Directory.Delete(bundleDir, recursive: true);
+        if (Directory.Exists(WritableDir(id))) Directory.Delete(WritableDir(id), recursive: true);
+    }
+
+    /// <summary>IDs that have a bundle or writable layer on disk, with or without a record.</summary>
+    public IEnumerable<string> IdsOnDisk() =>
+        new[] { Path.Combine(options.State, "containers"), Path.Combine(options.Root, "rw") }
+            .Where(Directory.Exists).SelectMany(Directory.GetDirectories).Select(Path.GetFileName).OfType<string>();
 }

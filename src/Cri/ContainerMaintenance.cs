@@ -13,8 +13,10 @@ public sealed partial class RuntimeServiceHandler
     public override async Task<UpdateContainerResourcesResponse> UpdateContainerResources(UpdateContainerResourcesRequest request, ServerCallContext context)
     {
         var c = RequireContainer(request.ContainerId);
-        if (c.State is ContainerRunState.Exited) throw CriException.Precondition($"container \"{c.Id}\" has exited");
         var resources = request.Linux ?? throw CriException.Invalid("UpdateContainerResources needs linux resources");
+        using var held = await Locks.ContainerAsync(c.PodId, c.Id, context.CancellationToken);
+        c = RequireContainer(c.Id);
+        if (c.State is ContainerRunState.Exited) throw CriException.Precondition($"container \"{c.Id}\" has exited");
         var pod = Pods.Get(c.PodId) ?? throw CriException.NotFound($"pod sandbox \"{c.PodId}\" not found");
         var result = services.GetRequiredService<CgroupUpdater>().Apply(PodSandboxManager.CgroupsPath(pod, c.Id), CgroupResourcesOf(resources));
         log.LogInformation("container {ContainerId} resources updated: {Applied}; skipped: {Skipped}", c.Id, result.Applied, result.Skipped);
@@ -29,13 +31,15 @@ public sealed partial class RuntimeServiceHandler
         return new UpdateContainerResourcesResponse();
     }
 
-    public override Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
+    public override async Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
     {
         var pod = RequirePod(request.PodSandboxId);
+        using var held = await Locks.PodAsync(pod.Id, context.CancellationToken);
+        pod = RequirePod(pod.Id);
         // kubelet owns the pod-level cgroup under the cgroupfs driver; apply the overhead/limits to it when we know it.
         if (!string.IsNullOrEmpty(pod.CgroupParent) && request.Resources is { } resources)
             services.GetRequiredService<CgroupUpdater>().Apply(pod.CgroupParent, CgroupResourcesOf(resources));
-        return Task.FromResult(new UpdatePodSandboxResourcesResponse());
+        return new UpdatePodSandboxResourcesResponse();
     }
 
     static CgroupResources CgroupResourcesOf(LinuxContainerResources r) => new()

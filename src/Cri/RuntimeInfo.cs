@@ -23,14 +23,20 @@ public sealed partial class RuntimeServiceHandler
     public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var conditions = new RuntimeStatus();
-        conditions.Conditions.Add(new RuntimeCondition { Type = "RuntimeReady", Status = true });
+        var handlers = services.GetRequiredService<Runtimes.RuntimeHandlers>();
+        // A missing runtime or conmon binary never stops the daemon: it serves and says here why it cannot run pods.
+        var runtimeProblem = handlers.MonitorProblem ?? (handlers.Default.Problem is { } p ? $"default runtime handler \"{handlers.DefaultName}\": {p}" : null);
+        conditions.Conditions.Add(new RuntimeCondition
+        {
+            Type = "RuntimeReady", Status = runtimeProblem is null,
+            Reason = runtimeProblem is null ? "" : "RuntimeNotReady", Message = runtimeProblem ?? "",
+        });
         var (networkReady, networkReason) = NetworkReadiness();
         conditions.Conditions.Add(new RuntimeCondition
         {
             Type = "NetworkReady", Status = networkReady,
             Reason = networkReady ? "" : "NetworkPluginNotReady", Message = networkReason,
         });
-        var handlers = services.GetRequiredService<Runtimes.RuntimeHandlers>();
         // A handler this host cannot run is left out of runtime_handlers and explained by a condition of its own.
         foreach (var h in handlers.All.Where(h => !h.IsUsable))
             conditions.Conditions.Add(new RuntimeCondition

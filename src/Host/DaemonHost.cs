@@ -17,9 +17,9 @@ public static class DaemonHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
 
+        // Before anything is touched: a second daemon on the same root/state must not take the live one's socket.
+        var instance = InstanceLock.Acquire([options.Root, options.State]);
         PrepareSocket(options.SocketPath);
-        Directory.CreateDirectory(options.Root);
-        Directory.CreateDirectory(options.State);
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -32,6 +32,7 @@ public static class DaemonHost
             Metrics.MetricsEndpoint.Listen(k, options);
         });
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(instance); // held (and kept from the GC) for the daemon's life
         builder.Services.AddGrpc(g =>
         {
             g.Interceptors.Add<ErrorInterceptor>();

@@ -24,7 +24,7 @@ namespace CriShim.Pods;
 public sealed class PodSandboxManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
     NamespacePins pins, CniManager cni, RuntimeHandlers handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
-    Stats.StatsCollector stats, ILogger<PodSandboxManager> log)
+    Stats.StatsCollector stats, LifecycleLocks locks, ILogger<PodSandboxManager> log)
 {
     string PodDir(string id) => Path.Combine(options.State, "pods", id);
 
@@ -41,6 +41,7 @@ public sealed class PodSandboxManager(
             CreatedAt = DateTimeOffset.UtcNow, PodDir = PodDir(id),
             CgroupParent = config.Linux?.CgroupParent ?? "",
         };
+        using var held = await locks.PodAsync(id, ct);
         if (pods.Names.Reserve(record.ReservedName, id) is { } holder)
             throw CriException.Exists($"pod sandbox name \"{record.ReservedName}\" is reserved for \"{holder}\"");
         try
@@ -55,8 +56,9 @@ public sealed class PodSandboxManager(
         catch (Exception e)
         {
             log.LogWarning(e, "pod {PodId} failed to start; cleaning up", id);
-            await TearDownAsync(record, CancellationToken.None);
-            await pods.DeleteAsync(id);
+            // A failed step keeps the half-created record (hidden from List): the next start's recovery retries it.
+            // The name is released either way, as kubelet retries the run under the same name.
+            if ((await TearDownAsync(record, CancellationToken.None)).Count == 0) await pods.DeleteAsync(id);
             pods.Names.Release(record.ReservedName, id);
             throw e is SpecException or ArgumentException ? CriException.Invalid(e.Message) : e;
         }
@@ -132,42 +134,81 @@ public sealed class PodSandboxManager(
     /// <summary>Stops every container and the infra process and tears the network down; the pod stays listed, NotReady.</summary>
     public async Task StopAsync(PodRecord pod, CancellationToken ct)
     {
+        using var held = await locks.PodAsync(pod.Id, ct);
+        if (pods.Get(pod.Id) is not { } current) return; // removed meanwhile: nothing left to stop
+        pod = current;
         foreach (var c in containers.InPod(pod.Id))
-            await containerManager.StopAsync(c, TimeSpan.Zero, ct);
+            await containerManager.StopLockedAsync(c, TimeSpan.Zero, ct);
         if (pod.InfraContainerId is { } infra) await handlers.For(pod).Monitor.StopAsync(infra, TimeSpan.Zero, ct: ct);
         if (pod.NetworkSetUp) await cni.TearDownAsync(pod.Id, ct);
         await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady, NetworkSetUp = false }, CancellationToken.None);
         log.LogInformation("pod {PodId} stopped", pod.Id);
     }
 
+    /// <summary>Removes the pod and its containers. A teardown step that fails keeps the record (NotReady) and fails
+    /// the call naming the step, so the client's retry finishes the job; a pod already gone counts as removed.</summary>
     public async Task RemoveAsync(PodRecord pod, CancellationToken ct)
     {
-        foreach (var c in containers.InPod(pod.Id))
-            await containerManager.RemoveAsync(c, ct);
-        await TearDownAsync(pod, ct);
+        using var held = await locks.PodAsync(pod.Id, ct);
+        if (pods.Get(pod.Id) is not { } current) return;
+        pod = current;
+        foreach (var c in containers.InPod(pod.Id).ToList())
+            await containerManager.RemoveLockedAsync(c, ct);
+        if (pod.State == PodState.Ready)
+            pod = await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady }, CancellationToken.None) ?? pod;
+        var failed = await TearDownAsync(pod, ct);
+        if (failed.Count > 0)
+            throw new CriException(Grpc.Core.StatusCode.Internal,
+                $"pod sandbox \"{pod.Id}\" is not fully removed: {string.Join("; ", failed)}; it is kept, retry RemovePodSandbox");
         await pods.DeleteAsync(pod.Id);
         pods.Names.Release(pod.ReservedName, pod.Id);
         stats.Forget(pod.Id);
         log.LogInformation("pod {PodId} removed", pod.Id);
     }
 
-    /// <summary>Releases everything a pod may hold; each step tolerates what is already gone.</summary>
-    public async Task TearDownAsync(PodRecord pod, CancellationToken ct)
+    /// <summary>Releases everything a pod may hold; each step tolerates what is already gone, and every step runs even
+    /// when an earlier one failed. Returns the failed steps ("step: error"), empty when all is released.</summary>
+    public Task<IReadOnlyList<string>> TearDownAsync(PodRecord pod, CancellationToken ct)
     {
         var handler = handlers.ForOrDefault(pod);
-        var monitor = handler.Monitor;
-        await Try("stop infra", async () => { await monitor.StopAsync(pod.Id, TimeSpan.Zero, ct: ct); await monitor.DeleteAsync(pod.Id, ct); });
         // runsc leaves the sandbox's cgroup behind when its create failed.
-        if (handler.IsSandboxed) await Try("sandbox cgroup", () => cgroups.RemoveAsync(CgroupsPath(pod, pod.Id), cancellationToken: ct));
-        await Try("network", () => cni.TearDownAsync(pod.Id, ct));
-        await Try("namespaces", () => pins.RemoveAsync(pod.Id, ct));
-        await Try("shm", () => { ShmMount.Unmount(Path.Combine(pod.PodDir, PodFiles.ShmDir)); return Task.CompletedTask; });
-        await Try("pod dir", () => { if (Directory.Exists(pod.PodDir)) Directory.Delete(pod.PodDir, true); return Task.CompletedTask; });
+        return TearDownAsync(pod.Id, pod.PodDir, [handler], handler.IsSandboxed ? CgroupsPath(pod, pod.Id) : null, ct);
+    }
+
+    /// <summary>Releases what a pod ID with no record may hold (its record was unreadable): the infra under any
+    /// handler, network, pins, shm and pod dir. Returns the failed steps.</summary>
+    public Task<IReadOnlyList<string>> SweepOrphanAsync(string podId, CancellationToken ct) =>
+        TearDownAsync(podId, PodDir(podId), [.. handlers.All.Where(h => h.IsUsable)], null, ct);
+
+    /// <summary>IDs that have a pod dir, namespace pins or a CNI result on disk, with or without a record.</summary>
+    public IEnumerable<string> IdsOnDisk()
+    {
+        var dirs = new[] { Path.Combine(options.State, "pods"), Path.Combine(options.State, "ns") }.Where(Directory.Exists).SelectMany(Directory.GetDirectories);
+        var cniResults = Directory.Exists(Path.Combine(options.State, "cni"))
+            ? Directory.GetFiles(Path.Combine(options.State, "cni"), "*.json").Select(Path.GetFileNameWithoutExtension) : [];
+        return dirs.Select(Path.GetFileName).Concat(cniResults).OfType<string>().Distinct();
+    }
+
+    async Task<IReadOnlyList<string>> TearDownAsync(string podId, string podDir, IReadOnlyList<RuntimeHandler> runtimes, string? sandboxCgroup, CancellationToken ct)
+    {
+        var failed = new List<string>();
+        foreach (var monitor in runtimes.Select(h => h.Monitor))
+            await Try("stop infra", async () => { await monitor.StopAsync(podId, TimeSpan.Zero, ct: ct); await monitor.DeleteAsync(podId, ct); });
+        if (sandboxCgroup is not null) await Try("sandbox cgroup", () => cgroups.RemoveAsync(sandboxCgroup, cancellationToken: ct));
+        await Try("network", () => cni.TearDownAsync(podId, ct));
+        await Try("namespaces", () => pins.RemoveAsync(podId, ct));
+        await Try("shm", () => { ShmMount.Unmount(Path.Combine(podDir, PodFiles.ShmDir)); return Task.CompletedTask; });
+        await Try("pod dir", () => { if (Directory.Exists(podDir)) Directory.Delete(podDir, true); return Task.CompletedTask; });
+        return failed;
 
         async Task Try(string step, Func<Task> action)
         {
             try { await action(); }
-            catch (Exception e) { log.LogWarning(e, "pod {PodId}: tearing down {Step} failed", pod.Id, step); }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "pod {PodId}: tearing down {Step} failed", podId, step);
+                failed.Add($"{step}: {e.Message}");
+            }
         }
     }
 }

@@ -32,7 +32,16 @@ public sealed class RuntimeHandlers
             else log.LogInformation("runtime handler {Handler}: {Kind} runtime {Binary}", name, handler.Kind, handler.Binary);
         }
         DefaultName = options.DefaultRuntime;
+        var conmon = RuncClient.ResolveBinary(options.Conmon);
+        if (!File.Exists(conmon))
+        {
+            MonitorProblem = $"conmon binary \"{conmon}\" not found (make deps installs it); no container can run";
+            log.LogError("{Problem}", MonitorProblem);
+        }
     }
+
+    /// <summary>Why no handler can run containers (the conmon monitor is missing), or null.</summary>
+    public string? MonitorProblem { get; }
 
     public string DefaultName { get; }
     public RuntimeHandler Default => _byName[DefaultName];

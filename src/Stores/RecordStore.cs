@@ -19,12 +19,14 @@ public class RecordStore<T> where T : class, IRecord
     readonly JsonSerializerOptions _json;
     readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    public RecordStore(string dir, JsonSerializerOptions json, ILogger log)
+    /// <param name="validate">Throws for a record that parses but cannot be used (e.g. its stored CRI config is not
+    /// valid protobuf): it is set aside at load like unreadable JSON, instead of failing every later List.</param>
+    public RecordStore(string dir, JsonSerializerOptions json, ILogger log, Action<T>? validate = null)
     {
         _dir = dir;
         _json = json;
         Directory.CreateDirectory(dir);
-        foreach (var (path, record) in AtomicFile.ReadAll<T>(dir, json, (p, e) => log.LogWarning(e, "skipping unreadable record {Path}", p)))
+        foreach (var (path, record) in AtomicFile.ReadAll(dir, json, (p, e) => log.LogError(e, "unreadable record set aside as {Path}; its leftovers are swept", p), validate))
             _records[record.Id] = record;
     }
 
@@ -79,7 +81,7 @@ public class RecordStore<T> where T : class, IRecord
         await _writeLock.WaitAsync();
         try
         {
-            File.Delete(PathOf(id));
+            AtomicFile.Delete(PathOf(id));
             _records.TryRemove(id, out _);
         }
         finally { _writeLock.Release(); }

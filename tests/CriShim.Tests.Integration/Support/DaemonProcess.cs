@@ -95,27 +95,7 @@ public sealed class DaemonProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         _process = process;
 
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectCallback = async (_, ct) =>
-                {
-                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                    try
-                    {
-                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), ct);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            },
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-        });
+        _channel = OpenChannel();
         Runtime = new RuntimeService.RuntimeServiceClient(_channel);
         Images = new ImageService.ImageServiceClient(_channel);
 
@@ -133,6 +113,53 @@ public sealed class DaemonProcess : IAsyncDisposable
                 await Task.Delay(100);
             }
         }
+    }
+
+    /// <summary>A new gRPC channel over the socket path (a new connection: proves the socket file is still the daemon's).</summary>
+    public GrpcChannel OpenChannel() => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        },
+        MaxReceiveMessageSize = 16 * 1024 * 1024,
+    });
+
+    /// <summary>Starts another daemon process with this one's config (same root, state and socket) and waits for it to
+    /// exit; one still running after <paramref name="timeout"/> is killed and reported with exit code -1.</summary>
+    public async Task<(int ExitCode, string Output)> RunSecondInstanceAsync(TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { DaemonAssembly(), "--config", ConfigPath }) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a second daemon");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        var exitCode = -1;
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            exitCode = process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        return (exitCode, await stdout + await stderr);
     }
 
     /// <summary>SIGKILL, as a crash: no shutdown code runs.</summary>

@@ -49,6 +49,14 @@ public sealed class RuncParsingTests
     }
 
     [Test]
+    public void Crun_state_of_an_unknown_container_is_recognised_as_not_found()
+    {
+        var e = new RuncException("state", 1, "error opening file `/run/crishim/crun/abc/status`: No such file or directory\n");
+        Assert.That(e.IsNotFound, Is.True);
+        Assert.That(new RuncException("create", 1, "open `/b/config.json`: No such file or directory").IsNotFound, Is.False);
+    }
+
+    [Test]
     public void Kill_of_a_stopped_container_is_recognised_as_not_running()
     {
         Assert.That(new RuncException("kill", 1, "level=error msg=\"container not running\"").IsNotRunning, Is.True);

@@ -1,0 +1,70 @@
+using System.Text;
+using CriShim.Stores;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CriShim.Tests.Unit.Stores;
+
+/// <summary>Records persist atomically and survive a reload; unreadable ones are set aside, never fatal.</summary>
+public sealed class RecordStoreTests
+{
+    string _dir = null!;
+
+    [SetUp]
+    public void Create() => _dir = Path.Combine("/tmp", $"crishim-records-{Guid.NewGuid():N}");
+
+    [TearDown]
+    public void Remove() => Directory.Delete(_dir, recursive: true);
+
+    PodStore Open() => new(_dir, NullLogger<PodStore>.Instance);
+
+    static PodRecord Pod(string id) => new()
+    {
+        Id = id, Name = "p", Namespace = "ns", Uid = "u", RuntimeHandler = "runc", PodDir = "/run/p/" + id,
+        Config = Google.Protobuf.MessageExtensions.ToByteArray(new global::Runtime.V1.PodSandboxConfig { Hostname = "h" }),
+        Complete = true,
+    };
+
+    [Test]
+    public async Task SavedUpdatedAndDeletedRecords_AreWhatAReloadSees()
+    {
+        var store = Open();
+        await store.SaveAsync(Pod("a"));
+        await store.SaveAsync(Pod("b"));
+        await store.UpdateAsync("a", p => p with { State = PodState.Ready });
+        await store.DeleteAsync("b");
+
+        var reloaded = Open();
+        Assert.That(reloaded.All.Select(p => (p.Id, p.State)), Is.EquivalentTo(new[] { ("a", PodState.Ready) }));
+        Assert.That(reloaded.Get("a")!.ParsedConfig.Hostname, Is.EqualTo("h"));
+        Assert.That(Directory.GetFiles(_dir).Select(Path.GetFileName), Is.EquivalentTo(new[] { "a.json" }), "no temp file left");
+    }
+
+    [Test]
+    public async Task UnreadableRecords_AreSetAsideAtLoad_AndTheOthersLoad()
+    {
+        await Open().SaveAsync(Pod("good"));
+        var json = await File.ReadAllTextAsync(Path.Combine(_dir, "good.json"));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "truncated.json"), json[..(json.Length / 2)]);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "null.json"), "null");
+        // Valid JSON whose stored CRI config is not protobuf: would fail every List later if it were loaded.
+        var badConfig = json.Replace("\"id\":\"good\"", "\"id\":\"badconfig\"")
+            .Replace(Convert.ToBase64String(Pod("x").Config), Convert.ToBase64String(Encoding.ASCII.GetBytes("\xff\xff\xff\xff")));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "badconfig.json"), badConfig);
+        await File.WriteAllTextAsync(Path.Combine(_dir, ".good.json.1234.tmp"), "half");
+
+        var store = Open();
+        Assert.That(store.All.Select(p => p.Id), Is.EquivalentTo(new[] { "good" }));
+        Assert.That(Directory.GetFiles(Path.Combine(_dir, "corrupt")).Select(Path.GetFileName),
+            Is.EquivalentTo(new[] { "truncated.json", "null.json", "badconfig.json" }), "kept for a look, out of the way of the next load");
+        Assert.That(Directory.GetFiles(_dir).Select(Path.GetFileName), Is.EquivalentTo(new[] { "good.json" }));
+    }
+
+    [Test]
+    public async Task ConcurrentUpdates_AreAppliedOneAtATime()
+    {
+        var store = Open();
+        await store.SaveAsync(Pod("a") with { Attempt = 0 });
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => store.UpdateAsync("a", p => p with { Attempt = p.Attempt + 1 }))));
+        Assert.That(Open().Get("a")!.Attempt, Is.EqualTo(50));
+    }
+}
