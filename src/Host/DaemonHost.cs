@@ -56,7 +56,7 @@ public static class DaemonHost
     /// connect, so no client ever connects under a wider mode. (A umask around bind would do the same, but the umask
     /// is process-wide: conmon, runc and every file the daemon's other threads create meanwhile would inherit it.)
     /// </summary>
-    static System.Net.Sockets.Socket BindListenSocket(System.Net.EndPoint endpoint, string socketPath)
+    internal static System.Net.Sockets.Socket BindListenSocket(System.Net.EndPoint endpoint, string socketPath)
     {
         var socket = Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
         if (endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix && unix.ToString() == socketPath)
