@@ -12,8 +12,9 @@ public sealed partial class ContainerMonitor
 
     /// <summary>Runs <paramref name="args"/> in the running container with the container's own process settings
     /// (env, cwd, user, capabilities) and returns its exit code and output (stdout and stderr together capped at
-    /// <paramref name="maxOutputBytes"/>, decoded while it is produced: nothing of it is stored). Uses conmon --exec rather than a bare `runc exec`: an attached runc exec
-    /// waits until every holder of the output pipes closed them, so `sh -c 'sleep 100 & echo hi'` would hang;
+    /// <paramref name="maxOutputBytes"/>, decoded while it is produced: nothing of it is stored, see
+    /// <see cref="ExecOutputPipe"/>). Uses conmon --exec rather than a bare `runc exec`: an attached runc exec waits
+    /// until every holder of the output pipes closed them, so `sh -c 'sleep 100 & echo hi'` would hang;
     /// conmon is the exec'd process' subreaper and returns as soon as that process exits.
     /// On timeout the process is killed and the result has TimedOut set. Throws <see cref="ContainerExecException"/>
     /// when the process could not be started.</summary>
