@@ -71,7 +71,7 @@ public sealed class ExecProcess : IAsyncDisposable
         Directory.CreateDirectory(spec.ScratchDir);
         var session = Path.GetFileName(spec.ScratchDir.TrimEnd('/'));
         var processSpec = Path.Combine(spec.ScratchDir, "process.json");
-        await File.WriteAllTextAsync(processSpec, await ProcessSpecAsync(spec, ct), ct);
+        await Oci.PrivateFile.WriteAllTextAsync(processSpec, await ProcessSpecAsync(spec, ct), ct);
         foreach (var dir in new[] { "s", "exits" }) Directory.CreateDirectory(Path.Combine(spec.ScratchDir, dir));
 
         var start = new HandoverPipe(childWrites: false);
@@ -160,7 +160,8 @@ public sealed class ExecProcess : IAsyncDisposable
         [
             spec.ConmonBinary, "--api-version", "1", "--sync", "-e", "--exec-attach", "--exec-process-spec", processSpec,
             "-c", spec.ContainerId, "-u", session, "-n", session, "-r", ResolveBinary(spec.RuncBinary), "-b", d,
-            "-p", Path.Combine(d, "exec.pid"), "-l", "k8s-file:" + Path.Combine(d, "exec.log"),
+            // No log file: the output travels over the attach socket only (a file under state would grow without bound).
+            "-p", Path.Combine(d, "exec.pid"), "-l", "none",
             "--exit-dir", Path.Combine(d, "exits"), "--socket-dir-path", Path.Combine(d, "s"),
             "--runtime-arg", "--root=" + spec.RuncRoot,
         ];

@@ -44,7 +44,8 @@ public static class ConmonCommand
 
     /// <summary>Arguments for a synchronous exec (conmon's legacy exec API: one sync message with the exit code).
     /// runc runs `exec --detach`; conmon is the process' subreaper so it learns the exit code without waiting for
-    /// the output pipes to close (a background child may keep them open).</summary>
+    /// the output pipes to close (a background child may keep them open).
+    /// <paramref name="logPath"/> is where the output goes (k8s-file format), normally a pipe the caller reads.</summary>
     public static IReadOnlyList<string> BuildExecArgs(MonitorSettings s, string id, string processSpecPath, string pidFile, string logPath) =>
     [
         .. ExecArgs(s, id, processSpecPath, pidFile, logPath),
@@ -61,6 +62,7 @@ public static class ConmonCommand
         "-e",
         "--exec-process-spec", processSpecPath,
         "-l", "k8s-file:" + logPath,
+        "--no-sync-log", // the log is a pipe: nothing to fsync
         "--socket-dir-path", s.SocketDir,
         "--log-level", s.LogLevel,
         "--runtime-arg", "--root=" + s.RuncRoot,

@@ -6,15 +6,20 @@ namespace CriShim.Runtime.Monitor;
 
 public sealed partial class ContainerMonitor
 {
+    /// <summary>At most this much output (stdout and stderr together, first come) comes back from an exec: what fits in
+    /// one 16 MiB gRPC message (kubelet's and our limit) with room for the rest of the response; the rest is dropped.</summary>
+    public const int MaxExecOutputBytes = 16 * 1024 * 1024 - 4096;
+
     /// <summary>Runs <paramref name="args"/> in the running container with the container's own process settings
-    /// (env, cwd, user, capabilities) and returns its exit code and output (each stream capped at
-    /// <paramref name="maxOutputBytes"/>). Uses conmon --exec rather than a bare `runc exec`: an attached runc exec
-    /// waits until every holder of the output pipes closed them, so `sh -c 'sleep 100 & echo hi'` would hang;
+    /// (env, cwd, user, capabilities) and returns its exit code and output (stdout and stderr together capped at
+    /// <paramref name="maxOutputBytes"/>, decoded while it is produced: nothing of it is stored, see
+    /// <see cref="ExecOutputPipe"/>). Uses conmon --exec rather than a bare `runc exec`: an attached runc exec waits
+    /// until every holder of the output pipes closed them, so `sh -c 'sleep 100 & echo hi'` would hang;
     /// conmon is the exec'd process' subreaper and returns as soon as that process exits.
     /// On timeout the process is killed and the result has TimedOut set. Throws <see cref="ContainerExecException"/>
     /// when the process could not be started.</summary>
     public async Task<ExecSyncResult> ExecSyncAsync(string id, IReadOnlyList<string> args, TimeSpan timeout,
-        CancellationToken ct = default, int maxOutputBytes = 16 * 1024 * 1024)
+        CancellationToken ct = default, int maxOutputBytes = MaxExecOutputBytes)
     {
         if (args.Count == 0) throw new ArgumentException("exec needs a command", nameof(args));
         var state = await _runc.StateAsync(id, ct).ConfigureAwait(false)
@@ -23,14 +28,14 @@ public sealed partial class ContainerMonitor
 
         var work = Path.Combine(_settings.StateDir, "exec", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
+        using var output = new ExecOutputPipe(maxOutputBytes);
         try
         {
             var specPath = Path.Combine(work, "process.json");
             var pidFile = Path.Combine(work, "pid");
-            var logPath = Path.Combine(work, "log");
-            await File.WriteAllTextAsync(specPath, ExecProcessSpec(state.Bundle, args), ct).ConfigureAwait(false);
+            await Oci.PrivateFile.WriteAllTextAsync(specPath, ExecProcessSpec(state.Bundle, args), ct).ConfigureAwait(false);
 
-            var conmonArgs = ConmonCommand.BuildExecArgs(_settings, id, specPath, pidFile, logPath);
+            var conmonArgs = ConmonCommand.BuildExecArgs(_settings, id, specPath, pidFile, output.WriterPath);
             using var conmon = ConmonProcess.Start(_conmon, conmonArgs, work, Path.Combine(work, "conmon.stderr"));
             var timedOut = false;
             string? line;
@@ -82,10 +87,9 @@ public sealed partial class ContainerMonitor
                 code = value;
             }
 
-            var log = File.Exists(logPath) ? await File.ReadAllBytesAsync(logPath, CancellationToken.None).ConfigureAwait(false) : [];
-            var (stdout, stderr, truncated) = CriLog.Split(log, maxOutputBytes);
-            _log.LogDebug("exec in {ContainerId} exited {ExitCode} (timed out: {TimedOut})", id, code, timedOut);
-            return new ExecSyncResult(code, stdout, stderr, timedOut, truncated);
+            var decoded = await output.CompleteAsync().ConfigureAwait(false);
+            _log.LogDebug("exec in {ContainerId} exited {ExitCode} (timed out: {TimedOut}, output truncated: {Truncated})", id, code, timedOut, decoded.Truncated);
+            return new ExecSyncResult(code, decoded.Stdout, decoded.Stderr, timedOut, decoded.Truncated);
         }
         finally
         {

@@ -4,22 +4,13 @@ namespace CriShim.Runtime.Monitor;
 /// a newline was removed) or P (partial line, no newline).</summary>
 public static class CriLog
 {
-    /// <summary>Rebuilds the stdout and stderr byte streams, keeping at most <paramref name="max"/> bytes of each.</summary>
+    /// <summary>Rebuilds the stdout and stderr byte streams, keeping at most <paramref name="max"/> bytes of the two together.</summary>
     public static (byte[] Stdout, byte[] Stderr, bool Truncated) Split(ReadOnlySpan<byte> log, int max = int.MaxValue)
     {
-        var stdout = new CappedSink(max);
-        var stderr = new CappedSink(max);
-        while (!log.IsEmpty)
-        {
-            var nl = log.IndexOf((byte)'\n');
-            var line = nl < 0 ? log : log[..nl];
-            log = nl < 0 ? [] : log[(nl + 1)..];
-            if (!TryParse(line, out var stream, out var full, out var content)) continue;
-            var sink = stream == "stderr" ? stderr : stdout;
-            sink.Write(content);
-            if (full) sink.Write("\n"u8);
-        }
-        return (stdout.ToArray(), stderr.ToArray(), stdout.Truncated || stderr.Truncated);
+        var decoder = new CriLogDecoder(max);
+        decoder.Write(log);
+        decoder.Complete();
+        return (decoder.Stdout, decoder.Stderr, decoder.Truncated);
     }
 
     /// <summary>Splits one log line; false when it is not in CRI format.</summary>
@@ -44,20 +35,5 @@ public static class CriLog
         full = tag[0] == (byte)'F';
         content = s3 < 0 ? [] : rest[(s3 + 1)..];
         return true;
-    }
-
-    private sealed class CappedSink(int max)
-    {
-        private readonly MemoryStream _ms = new();
-        public bool Truncated { get; private set; }
-
-        public void Write(ReadOnlySpan<byte> data)
-        {
-            var room = max - (int)_ms.Length;
-            if (data.Length > room) { Truncated = true; data = data[..Math.Max(0, room)]; }
-            _ms.Write(data);
-        }
-
-        public byte[] ToArray() => _ms.ToArray();
     }
 }

@@ -15,7 +15,8 @@ public static class BundleWriter
         var temp = Path.Combine(bundleDir, $".{ConfigFileName}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            // 0600: config.json holds the container's environment, secrets included.
+            await using (var stream = new FileStream(temp, PrivateFile.CreateNew))
             {
                 await JsonSerializer.SerializeAsync(stream, spec, OciJson.Options, cancellationToken);
                 await stream.FlushAsync(cancellationToken);

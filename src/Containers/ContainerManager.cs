@@ -136,7 +136,7 @@ public sealed class ContainerManager(
             // puts containers whose specs name the same PID namespace path in one namespace of its own.
             Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
                 !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null),
-            TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(config, handler, ct),
+            TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(pod, config, handler, ct),
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
         });
         var spec = new ContainerSpecGenerator().Generate(input);
@@ -162,13 +162,20 @@ public sealed class ContainerManager(
         return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw CriException.Precondition($"pod sandbox \"{pod.Id}\" infra process is not running");
     }
 
-    async Task<string?> TargetPidNamespaceAsync(ContainerConfig config, RuntimeHandler handler, CancellationToken ct)
+    /// <summary>The PID namespace of the TARGET container: one of this pod's, created or running (it has a process).</summary>
+    async Task<string?> TargetPidNamespaceAsync(PodRecord pod, ContainerConfig config, RuntimeHandler handler, CancellationToken ct)
     {
-        var target = config.Linux?.SecurityContext?.NamespaceOptions?.TargetId;
-        if (config.Linux?.SecurityContext?.NamespaceOptions?.Pid != NamespaceMode.Target || string.IsNullOrEmpty(target)) return null;
-        var c = containers.Find(target) ?? throw CriException.NotFound($"target container \"{target}\" not found");
-        var state = await handler.Runtime.StateAsync(c.Id, ct);
-        return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw CriException.Precondition($"target container \"{target}\" is not running");
+        var ns = config.Linux?.SecurityContext?.NamespaceOptions;
+        if (ns?.Pid != NamespaceMode.Target) return null;
+        const string field = "linux.security_context.namespace_options.target_id";
+        if (string.IsNullOrEmpty(ns.TargetId)) throw CriException.Invalid($"{field} must name a container of the pod when pid is TARGET");
+        var target = containers.Find(ns.TargetId) ?? throw CriException.NotFound($"{field}: container \"{ns.TargetId}\" not found");
+        if (target.PodId != pod.Id)
+            throw CriException.Invalid($"{field}: container \"{target.Id}\" is in pod sandbox \"{target.PodId}\", not in \"{pod.Id}\"; a container can only share the PID namespace of its own pod's containers");
+        var state = await handler.Runtime.StateAsync(target.Id, ct);
+        return state is { Pid: > 0 } && (state.IsRunning || state.IsCreated)
+            ? $"/proc/{state.Pid}/ns/pid"
+            : throw CriException.Invalid($"{field}: container \"{target.Id}\" is {state?.Status ?? "gone"}, not created or running");
     }
 
     public async Task StartAsync(ContainerRecord c, CancellationToken ct)

@@ -50,11 +50,12 @@ public sealed partial class RuntimeServiceHandler
         catch (Runtime.Monitor.ContainerExecException e) { throw new CriException(StatusCode.Unknown, e.Message); }
         if (result.TimedOut)
             throw new CriException(StatusCode.DeadlineExceeded, $"command {string.Join(' ', request.Cmd)} timed out after {request.Timeout}s");
+        // The monitor capped the output to fit one response (MaxExecOutputBytes); the arrays are ours alone, so no copy.
         return new ExecSyncResponse
         {
             ExitCode = result.ExitCode,
-            Stdout = Google.Protobuf.ByteString.CopyFrom(result.Stdout),
-            Stderr = Google.Protobuf.ByteString.CopyFrom(result.Stderr),
+            Stdout = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(result.Stdout),
+            Stderr = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(result.Stderr),
         };
     }
 }

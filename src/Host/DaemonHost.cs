@@ -19,8 +19,10 @@ public static class DaemonHost
 
         // Before anything is touched: a second daemon on the same root/state must not take the live one's socket.
         var instance = InstanceLock.Acquire([options.Root, options.State]);
+        PrivateDirectories.Prepare(options, options.Runtimes.Count > 0 ? options.Runtimes.Keys : Runtimes.RuntimeHandlerOptions.Defaults(options.Runc).Keys);
         PrepareSocket(options.SocketPath);
 
+        builder.WebHost.UseSockets(s => s.CreateBoundListenSocket = endpoint => BindListenSocket(endpoint, options.SocketPath));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ListenUnixSocket(options.SocketPath, l =>
@@ -45,9 +47,27 @@ public static class DaemonHost
         app.MapGrpcService<RuntimeServiceHandler>();
         app.MapGrpcService<ImageServiceHandler>();
         Metrics.MetricsEndpoint.Map(app, options);
-        app.Lifetime.ApplicationStarted.Register(() =>
-            File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite));
         return app;
+    }
+
+    /// <summary>The CRI socket's mode: owner and group may connect, others not.</summary>
+    public const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+
+    /// <summary>
+    /// Kestrel binds here and calls listen(2) only after this returns. The CRI socket gets its final mode between
+    /// bind and listen: until listen, connect(2) is refused, and the kernel checks the socket file's mode at each
+    /// connect, so no client ever connects under a wider mode. (A umask around bind would do the same, but the umask
+    /// is process-wide: conmon, runc and every file the daemon's other threads create meanwhile would inherit it.)
+    /// </summary>
+    internal static System.Net.Sockets.Socket BindListenSocket(System.Net.EndPoint endpoint, string socketPath)
+    {
+        var socket = Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+        if (endpoint is System.Net.Sockets.UnixDomainSocketEndPoint unix && unix.ToString() == socketPath)
+        {
+            try { File.SetUnixFileMode(socketPath, SocketMode); }
+            catch { socket.Dispose(); throw; }
+        }
+        return socket;
     }
 
     /// <summary>A socket file left by a killed daemon would make the bind fail: remove it, create its directory.</summary>

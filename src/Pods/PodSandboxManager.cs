@@ -30,7 +30,7 @@ public sealed class PodSandboxManager(
 
     public async Task<PodRecord> RunAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken ct)
     {
-        Validate(config);
+        PodConfigValidator.Validate(config);
         var handler = handlers.Resolve(runtimeHandler);
         var meta = config.Metadata;
         var id = Ids.New();
@@ -62,16 +62,6 @@ public sealed class PodSandboxManager(
             pods.Names.Release(record.ReservedName, id);
             throw e is SpecException or ArgumentException ? CriException.Invalid(e.Message) : e;
         }
-    }
-
-    static void Validate(PodSandboxConfig config)
-    {
-        var meta = config.Metadata ?? throw CriException.Invalid("pod sandbox config has no metadata");
-        if (string.IsNullOrEmpty(meta.Name)) throw CriException.Invalid("pod sandbox metadata.name must not be empty");
-        if (string.IsNullOrEmpty(meta.Namespace)) throw CriException.Invalid("pod sandbox metadata.namespace must not be empty");
-        if (string.IsNullOrEmpty(meta.Uid)) throw CriException.Invalid("pod sandbox metadata.uid must not be empty");
-        if (!string.IsNullOrEmpty(config.LogDirectory) && !Path.IsPathRooted(config.LogDirectory))
-            throw CriException.Invalid($"pod log directory \"{config.LogDirectory}\" must be an absolute path");
     }
 
     async Task<PodRecord> SetUpAsync(PodRecord record, PodSandboxConfig config, RuntimeHandler handler, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CriShim.Runtime.Oci;
 using Mono.Unix.Native;
 
 namespace CriShim.Stores;
@@ -19,7 +20,8 @@ public static class AtomicFile
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            // 0600: records hold the pod and container configs, environment secrets included.
+            await using (var file = new FileStream(temp, PrivateFile.CreateNew))
             {
                 await file.WriteAsync(bytes, ct);
                 file.Flush(flushToDisk: true);

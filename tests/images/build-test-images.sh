@@ -14,6 +14,8 @@
 #   REG/crishim-test/plain:latest                 OCI, uncompressed layers
 #   REG/crishim-test/nonroot:latest               busybox with USER www-data:33 and a second layer with /home/www
 #   REG/crishim-test/sibling:latest               busybox + one small layer (shares the base layer with busybox:1.35)
+#   REG/crishim-test/setuid:latest                busybox + /usr/bin/suid-id: a setuid-root copy of the host's id(1), which
+#                                                host users must never get to run as root from the unpacked layer
 #   REG/crishim-test/user-{uid,username,uid-group,username-group}:latest
 #                                                busybox with USER 1002, www-data, 1003:1004, www-data:1004
 #   REG/crishim-test/image-{1,2,3}:latest         three different images; REG/crishim-test/tags:{1,2,3} one image
@@ -93,6 +95,10 @@ config nonroot --config.env "$PATHENV" --config.cmd sh --config.user www-data:33
 sibling_files() { echo sibling >"$1/sibling"; }
 layer sibling busybox sibling_files
 config sibling --config.env "$PATHENV" --config.cmd sh
+
+setuid_files() { mkdir -p "$1/usr/bin"; cp /usr/bin/id "$1/usr/bin/suid-id"; chown 0:0 "$1/usr/bin/suid-id"; chmod 4755 "$1/usr/bin/suid-id"; }
+layer setuid busybox setuid_files
+config setuid --config.env "$PATHENV" --config.cmd sh
 
 # critest-style user images: the config's User in each spelling
 for u in 1002:uid www-data:username 1003:1004:uid-group www-data:1004:username-group; do
@@ -175,3 +181,4 @@ curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manife
 echo "pushed $REG/crishim-test/plain:latest"
 push nonroot crishim-test/nonroot:latest
 push sibling crishim-test/sibling:latest
+push setuid crishim-test/setuid:latest

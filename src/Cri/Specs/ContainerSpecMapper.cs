@@ -29,7 +29,7 @@ public static class ContainerSpecMapper
         if (sc.Privileged && !podSc.Privileged)
             throw new SpecException("privileged containers need a privileged sandbox (linux.security_context.privileged on the pod)");
 
-        var nsOptions = sc.NamespaceOptions ?? podSc.NamespaceOptions ?? new NamespaceOption();
+        var nsOptions = ContainerNamespaceOptions(sc.NamespaceOptions, podSc.NamespaceOptions ?? new NamespaceOption());
         var namespaces = Namespaces(nsOptions, context.Namespaces, context.TargetPidNamespacePath);
         var hostNetwork = namespaces.Network.Mode == OciNamespaceMode.Host;
 
@@ -94,6 +94,32 @@ public static class ContainerSpecMapper
             Seccomp = Seccomp(podSc.Seccomp, podSc.SeccompProfilePath),
 #pragma warning restore CS0612
             PodFiles = context.PodFiles,
+        };
+    }
+
+    const string NamespaceField = "linux.security_context.namespace_options";
+
+    /// <summary>
+    /// What a container gets, as containerd decides it: network and IPC (and UTS, which follows the network) are always
+    /// the pod's, so one container cannot leave the pod for the host's; PID is the container's choice of POD, CONTAINER
+    /// or TARGET, and NODE only in a pod that has the host's PID namespace. A container asking for a host namespace its
+    /// pod does not have is refused.
+    /// </summary>
+    public static NamespaceOption ContainerNamespaceOptions(NamespaceOption? container, NamespaceOption pod)
+    {
+        if (container is null) return pod;
+        if (container.Network == CriNamespaceMode.Node && pod.Network != CriNamespaceMode.Node)
+            throw new SpecException($"{NamespaceField}.network is NODE but the pod does not use the host network; containers share the pod's network namespace");
+        if (container.Ipc == CriNamespaceMode.Node && pod.Ipc != CriNamespaceMode.Node)
+            throw new SpecException($"{NamespaceField}.ipc is NODE but the pod does not use the host IPC namespace; containers share the pod's IPC namespace");
+        if (container.Pid == CriNamespaceMode.Node && pod.Pid != CriNamespaceMode.Node)
+            throw new SpecException($"{NamespaceField}.pid is NODE but the pod does not use the host PID namespace");
+        if (container.Pid == CriNamespaceMode.Target && string.IsNullOrEmpty(container.TargetId))
+            throw new SpecException($"{NamespaceField}.target_id must name a container of the pod when pid is TARGET");
+        return new NamespaceOption
+        {
+            Network = pod.Network, Ipc = pod.Ipc, Pid = container.Pid, TargetId = container.TargetId,
+            UsernsOptions = container.UsernsOptions ?? pod.UsernsOptions,
         };
     }
 

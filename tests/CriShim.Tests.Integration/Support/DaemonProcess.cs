@@ -37,8 +37,9 @@ public sealed class DaemonProcess : IAsyncDisposable
     public RuntimeService.RuntimeServiceClient Runtime { get; private set; } = null!;
     public ImageService.ImageServiceClient Images { get; private set; } = null!;
 
-    /// <summary>Starts a daemon; <paramref name="configure"/> edits the config JSON first (e.g. Registry.Mirrors).</summary>
-    public static async Task<DaemonProcess> StartAsync(Action<JsonObject>? configure = null)
+    /// <summary>Starts a daemon; <paramref name="configure"/> edits the config JSON first (e.g. Registry.Mirrors);
+    /// <paramref name="beforeLaunch"/> sees the paths just before the process starts.</summary>
+    public static async Task<DaemonProcess> StartAsync(Action<JsonObject>? configure = null, Action<DaemonProcess>? beforeLaunch = null)
     {
         // The socket path must stay under the 108-byte sun_path limit: keep the directory name short.
         var dir = Path.Combine("/tmp", "crishim-d-" + Guid.NewGuid().ToString("N")[..12]);
@@ -53,6 +54,7 @@ public sealed class DaemonProcess : IAsyncDisposable
         };
         configure?.Invoke(config);
         var daemon = new DaemonProcess(dir, config);
+        beforeLaunch?.Invoke(daemon);
         try { await daemon.LaunchAsync(); }
         catch
         {
@@ -63,9 +65,11 @@ public sealed class DaemonProcess : IAsyncDisposable
         return daemon;
     }
 
-    /// <summary>The crishim.dll of the same configuration as the tests (src/bin/CONFIG/net10.0), else the copy beside the tests.</summary>
+    /// <summary>The crishim.dll of the same configuration as the tests (src/bin/CONFIG/net10.0), else the copy beside the tests;
+    /// CRISHIM_TEST_DAEMON names another build (e.g. main's, to see a new test fail there).</summary>
     static string DaemonAssembly()
     {
+        if (Environment.GetEnvironmentVariable("CRISHIM_TEST_DAEMON") is { Length: > 0 } other) return other;
         var testDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var tfm = testDir.Name;
         var configuration = testDir.Parent?.Name ?? "Debug";

@@ -95,12 +95,12 @@ public sealed class ConmonTests
     }
 
     [Test]
-    public void Cri_log_split_caps_each_stream()
+    public void Cri_log_split_caps_both_streams_together_first_come_first_kept()
     {
-        var log = "2024-05-01T10:20:30Z stdout F 0123456789\n2024-05-01T10:20:30Z stderr F ab\n";
-        var (stdout, stderr, truncated) = CriLog.Split(Encoding.UTF8.GetBytes(log), max: 4);
-        Assert.That(Encoding.UTF8.GetString(stdout), Is.EqualTo("0123"));
+        var log = "2024-05-01T10:20:30Z stderr F ab\n2024-05-01T10:20:30Z stdout F 0123456789\n2024-05-01T10:20:30Z stderr F cd\n";
+        var (stdout, stderr, truncated) = CriLog.Split(Encoding.UTF8.GetBytes(log), max: 6);
         Assert.That(Encoding.UTF8.GetString(stderr), Is.EqualTo("ab\n"));
+        Assert.That(Encoding.UTF8.GetString(stdout), Is.EqualTo("012"));
         Assert.That(truncated, Is.True);
     }
 }

@@ -22,6 +22,15 @@ public class BundleWriterTests
     }
 
     [Test]
+    public async Task The_config_holding_the_environment_is_readable_by_its_owner_only()
+    {
+        using var dir = new TempDir();
+        var spec = SpecBuilder.Build([SpecOptions.WithProcessArgs(["sh"]), SpecOptions.WithRoot("/r", true)]);
+        var path = await BundleWriter.WriteAsync(dir.Combine("bundle"), spec);
+        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+    }
+
+    [Test]
     public void Id_mappings_use_the_spec_spelling()
     {
         var json = BundleWriter.Serialize(Spec.Empty with { Linux = new Linux { UidMappings = [new IdMapping(0, 100000, 65536)] } });

@@ -108,13 +108,60 @@ public class ContainerSpecMapperTests
         {
             Network = CriNamespaceMode.Node, Ipc = CriNamespaceMode.Node, Pid = CriNamespaceMode.Container,
         };
-        var input = ContainerSpecMapper.Map(config, Sandbox(), ImageDefaults.None, Context);
+        var sandbox = Sandbox();
+        sandbox.Linux.SecurityContext.NamespaceOptions = new NamespaceOption { Network = CriNamespaceMode.Node, Ipc = CriNamespaceMode.Node };
+        var input = ContainerSpecMapper.Map(config, sandbox, ImageDefaults.None, Context);
         Assert.That(input.Namespaces.Network.Mode, Is.EqualTo(OciNamespaceMode.Host));
         Assert.That(input.Namespaces.Uts.Mode, Is.EqualTo(OciNamespaceMode.Host));
         Assert.That(input.Namespaces.Ipc.Mode, Is.EqualTo(OciNamespaceMode.Host));
         Assert.That(input.Namespaces.Pid, Is.EqualTo(NamespaceRef.New));
         Assert.That(input.Hostname, Is.Null);
         Assert.That(input.Sysctls, Is.Empty, "net.* and IPC sysctls would change the host");
+    }
+
+    [TestCase("network", CriNamespaceMode.Node, CriNamespaceMode.Pod, CriNamespaceMode.Pod)]
+    [TestCase("ipc", CriNamespaceMode.Pod, CriNamespaceMode.Node, CriNamespaceMode.Pod)]
+    [TestCase("pid", CriNamespaceMode.Pod, CriNamespaceMode.Pod, CriNamespaceMode.Node)]
+    public void A_container_cannot_take_a_host_namespace_its_pod_does_not_have(string field, CriNamespaceMode network, CriNamespaceMode ipc, CriNamespaceMode pid)
+    {
+        var config = Config();
+        config.Linux.SecurityContext.NamespaceOptions = new NamespaceOption { Network = network, Ipc = ipc, Pid = pid };
+        Assert.That(() => ContainerSpecMapper.Map(config, Sandbox(), ImageDefaults.None, Context),
+            Throws.TypeOf<SpecException>().With.Message.Contains("namespace_options." + field));
+    }
+
+    [Test]
+    public void A_container_joins_the_pods_network_and_ipc_whatever_it_asks_and_keeps_its_pid_choice()
+    {
+        var config = Config();
+        config.Linux.SecurityContext.NamespaceOptions = new NamespaceOption
+        {
+            Network = CriNamespaceMode.Container, Ipc = CriNamespaceMode.Container, Pid = CriNamespaceMode.Container,
+        };
+        var input = ContainerSpecMapper.Map(config, Sandbox(), ImageDefaults.None, Context);
+        Assert.That(input.Namespaces.Network, Is.EqualTo(NamespaceRef.Join("/run/ns/net")));
+        Assert.That(input.Namespaces.Ipc, Is.EqualTo(NamespaceRef.Join("/run/ns/ipc")));
+        Assert.That(input.Namespaces.Uts, Is.EqualTo(NamespaceRef.Join("/run/ns/uts")));
+        Assert.That(input.Namespaces.Pid, Is.EqualTo(NamespaceRef.New));
+    }
+
+    [Test]
+    public void A_host_pid_pod_lets_its_containers_use_the_host_pid_namespace()
+    {
+        var config = Config();
+        config.Linux.SecurityContext.NamespaceOptions = new NamespaceOption { Pid = CriNamespaceMode.Node };
+        var sandbox = Sandbox();
+        sandbox.Linux.SecurityContext.NamespaceOptions = new NamespaceOption { Pid = CriNamespaceMode.Node };
+        Assert.That(ContainerSpecMapper.Map(config, sandbox, ImageDefaults.None, Context).Namespaces.Pid, Is.EqualTo(NamespaceRef.Host));
+    }
+
+    [Test]
+    public void Target_pid_namespace_without_a_target_id_is_refused()
+    {
+        var config = Config();
+        config.Linux.SecurityContext.NamespaceOptions = new NamespaceOption { Pid = CriNamespaceMode.Target };
+        Assert.That(() => ContainerSpecMapper.Map(config, Sandbox(), ImageDefaults.None, Context with { TargetPidNamespacePath = "/proc/77/ns/pid" }),
+            Throws.TypeOf<SpecException>().With.Message.Contains("target_id"));
     }
 
     [Test]

@@ -1,0 +1,46 @@
+using CriShim.Config;
+
+namespace CriShim.Host;
+
+/// <summary>
+/// Keeps host users out of what the daemon holds. Root and state are 0711 (others may only traverse them, to reach
+/// a socket placed there); every directory the daemon keeps directly below them is 0700, so nothing deeper — unpacked
+/// layers and writable layers with setuid files, mounted rootfs, device nodes a container made, bundles with env
+/// secrets, conmon's pid/exit files, exec scratch dirs — can be reached by path, whatever mode it was created with.
+/// Containers are unaffected: runc resolves rootfs and bind-mount sources as root before pivot_root, and inside the
+/// container only the mounted files' own modes count (pod hosts/resolv.conf stay 0644).
+/// </summary>
+public static class PrivateDirectories
+{
+    public const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                                            | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    public const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>What the daemon creates directly below --root.</summary>
+    public static readonly IReadOnlyList<string> RootChildren = ["images", "pods", "containers", "rw"];
+    /// <summary>What the daemon creates directly below --state (runtime roots come from the configured handlers).</summary>
+    public static readonly IReadOnlyList<string> StateChildren = ["containers", "pods", "ns", "cni", "mon", "shim", "x", "infra-rootfs"];
+
+    /// <summary>Creates root and state and their children with the modes above; existing ones (from an older daemon)
+    /// are chmod'ed. Runs before any service creates a file below them.</summary>
+    public static void Prepare(CriShimOptions options, IEnumerable<string> runtimeNames)
+    {
+        Ensure(options.Root, Traversable);
+        Ensure(options.State, Traversable);
+        foreach (var child in RootChildren) Ensure(Path.Combine(options.Root, child), OwnerOnly);
+        // Each runtime's --root (state/NAME) and the RuncClient's exec scratch beside it (state/NAME-exec).
+        var runtimeDirs = runtimeNames.Where(IsPlainName).SelectMany(name => new[] { name, name + "-exec" });
+        foreach (var child in StateChildren.Concat(runtimeDirs))
+            Ensure(Path.Combine(options.State, child), OwnerOnly);
+    }
+
+    /// <summary>The directory with exactly <paramref name="mode"/> (missing parents get the same mode).</summary>
+    public static void Ensure(string path, UnixFileMode mode)
+    {
+        Directory.CreateDirectory(path, mode);
+        if (File.GetUnixFileMode(path) != mode) File.SetUnixFileMode(path, mode);
+    }
+
+    static bool IsPlainName(string name) => name.Length > 0 && !name.Contains('/') && name is not "." and not "..";
+}
