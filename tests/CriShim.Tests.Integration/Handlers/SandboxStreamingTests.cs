@@ -37,10 +37,11 @@ public class SandboxStreamingTests : LifecycleFixture
                 Assert.That((string?)result["details"]!["causes"]![0]!["message"], Is.EqualTo("3"));
             }
 
-            // The listener runs in gVisor's network stack: port-forward reaches it through the pod IP.
-            var forward = await Runtime.PortForwardAsync(new PortForwardRequest { PodSandboxId = podId, Port = { 8080 } });
+            // The listener runs in gVisor's network stack: port-forward reaches it through the pod IP. Until the
+            // listener is up a try forwards nothing; each try asks for a fresh URL, since a URL is good for one session.
             var echoed = await RetryAsync(async () =>
             {
+                var forward = await Runtime.PortForwardAsync(new PortForwardRequest { PodSandboxId = podId, Port = { 8080 } });
                 await using var client = await SpdyTestClient.ConnectAsync(forward.Url, "portforward.k8s.io");
                 var error = await client.OpenAsync(("streamType", "error"), ("port", "8080"), ("requestID", "0"));
                 var data = await client.OpenAsync(("streamType", "data"), ("port", "8080"), ("requestID", "0"));
