@@ -5,9 +5,10 @@ namespace CriShim.Images;
 
 /// <summary>
 /// Pulls an image: resolves the reference (picking this platform out of an index), fetches and verifies the config,
-/// then fetches up to three layers at once, each unpacked while it downloads, then records the image. Concurrent pulls of one reference share
-/// the work only when they pull with the same credentials; blobs and layers already present are not fetched again
-/// (so an interrupted pull resumes). A layer that can never be unpacked (hostile, over its limits) leaves nothing.
+/// then fetches up to three layers at once, each unpacked while it downloads, then records the image. Concurrent
+/// pulls of one reference share the work only when they pull with the same credentials; blobs and layers already
+/// present are not fetched again (so an interrupted pull resumes). A layer that can never be unpacked (hostile, over
+/// its limits) leaves nothing.
 /// </summary>
 public sealed class ImagePuller(
     RegistryClient registry, ContentStore content, LayerStore layers, ImageStore images, ILogger<ImagePuller> log,
