@@ -8,6 +8,7 @@ sealed class LocalRegistry : IAsyncDisposable
 {
     public const string WorkloadImage = "docker.io/library/busybox:1.35";
     public const string ThreeLayerImage = "docker.io/bench/threelayer:1";
+    public const string SixLayerImage = "docker.io/bench/sixlayer:1";
     int _pid;
 
     public int Port { get; private set; }

@@ -101,6 +101,7 @@ sealed class Report(Measurements m, MachineInfo machine, RunConditions run, Benc
         }
         Row(sb, $"{ImageWorkload.Cold} (ms, median of {settings.ImageRounds})", ImageWorkload.Cold, 50, null);
         Row(sb, $"{ImageWorkload.Concurrent} of the same image (ms, median)", ImageWorkload.Concurrent, 50, null);
+        Row(sb, $"{ImageWorkload.ColdSixLayers} (ms, median of {settings.ImageRounds})", ImageWorkload.ColdSixLayers, 50, new Target(0.8));
         sb.AppendLine();
 
         sb.AppendLine("Ratios below 1 mean CriShim is faster or smaller. Helper processes are found by walking /proc for command lines " +

@@ -6,11 +6,13 @@ using Runtime.V1;
 
 namespace CriShim.Bench.Workloads;
 
-/// <summary>Cold pulls of a 3-layer image from the loopback registry: one alone, then 5 of the same at once.</summary>
+/// <summary>Cold pulls from the loopback registry: the 3-layer image alone, then 5 of it at once; the 6-layer ~50 MB
+/// image alone (issue #13: many layers fetched, verified and unpacked).</summary>
 sealed class ImageWorkload : Workload
 {
     public const string Cold = "cold pull (3 layers)";
     public const string Concurrent = "5 concurrent pulls";
+    public const string ColdSixLayers = "cold pull (6 layers, 50 MB)";
     const int Concurrency = 5;
 
     public override string Title => "Image pull";
@@ -37,6 +39,11 @@ sealed class ImageWorkload : Workload
         await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => PullAsync(rt, image, ctx.Ct)));
         ctx.Record(rt, Concurrent, sw.Elapsed.TotalMilliseconds);
         await RemoveAsync(rt, image, ctx.Ct);
+
+        var six = new ImageSpec { Image = LocalRegistry.SixLayerImage };
+        await RemoveAsync(rt, six, ctx.Ct);
+        await ctx.TimeAsync(rt, ColdSixLayers, () => PullAsync(rt, six, ctx.Ct));
+        await RemoveAsync(rt, six, ctx.Ct);
     }
 
     static async Task<string> PullAsync(RuntimeUnderTest rt, ImageSpec image, CancellationToken ct) =>

@@ -1,12 +1,14 @@
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 
 namespace CriShim.Images;
 
 /// <summary>
-/// Pulls an image: resolves the reference (picking this platform out of an index), fetches and verifies the config
-/// and every layer blob, unpacks each layer once, then records the image. Concurrent pulls of one reference share
-/// the work only when they pull with the same credentials; blobs and layers already present are not fetched again
-/// (so an interrupted pull resumes). A layer that can never be unpacked (hostile, over its limits) leaves nothing.
+/// Pulls an image: resolves the reference (picking this platform out of an index), fetches and verifies the config,
+/// then fetches up to three layers at once, each unpacked while it downloads, then records the image. Concurrent
+/// pulls of one reference share the work only when they pull with the same credentials; blobs and layers already
+/// present are not fetched again (so an interrupted pull resumes). A layer that can never be unpacked (hostile, over
+/// its limits) leaves nothing.
 /// </summary>
 public sealed class ImagePuller(
     RegistryClient registry, ContentStore content, LayerStore layers, ImageStore images, ILogger<ImagePuller> log,
@@ -99,12 +101,7 @@ public sealed class ImagePuller(
             layerRefs = manifest.Layers.Select((l, i) => new LayerRef(l.Digest, l.Size, l.MediaType!, diffIds[i])).ToList();
             await Parallel.ForEachAsync(layerRefs.DistinctBy(l => l.DiffId),
                 new ParallelOptions { MaxDegreeOfParallelism = ParallelLayers, CancellationToken = ct },
-                async (layer, token) =>
-                {
-                    if (layers.Contains(layer.DiffId)) return;
-                    var blobPath = await EnsureBlobAsync(session, sessionKey, new Descriptor { Digest = layer.Digest, Size = layer.Size, MediaType = layer.MediaType }, token);
-                    await layers.EnsureAsync(layer.DiffId, blobPath, token);
-                });
+                (layer, token) => new ValueTask(EnsureLayerAsync(session, layer, token)));
         }
         catch (ImageException e) when (e.Kind is ImageErrorKind.Unsafe or ImageErrorKind.TooLarge or ImageErrorKind.Corrupt or ImageErrorKind.Unsupported)
         {
@@ -138,6 +135,38 @@ public sealed class ImagePuller(
         var stored = await images.AddAsync(record, ct);
         log.LogInformation("pulled {Image} as {ImageId} ({Layers} layers, {Size} bytes)", reference, stored.Id, layerRefs.Count, record.Size);
         return stored;
+    }
+
+    /// <summary>
+    /// Makes a layer present: unpacked from its stored blob when a former pull left that, else downloaded and unpacked
+    /// in one pass (digest and diff ID checked on the stream, retried whole on a transient failure). Runs on the
+    /// pull's own token, so a failing sibling layer stops it and the pull's cleanup sees it finished.
+    /// </summary>
+    async Task EnsureLayerAsync(RegistrySession session, LayerRef layer, CancellationToken ct)
+    {
+        if (layers.Contains(layer.DiffId)) return;
+        var digest = Digest.Parse(layer.Digest);
+        if (content.Contains(digest))
+        {
+            await layers.EnsureAsync(layer.DiffId, content.PathOf(digest), ct);
+            return;
+        }
+        var descriptor = new Descriptor { Digest = layer.Digest, Size = layer.Size, MediaType = layer.MediaType };
+        try
+        {
+            await registry.WithRetryAsync($"downloading blob {layer.Digest}", async attempt =>
+            {
+                var dir = await layers.UnpackWhileDownloadingAsync(layer.DiffId, layer.Digest,
+                    (unpacker, token) => content.IngestAsync(descriptor,
+                        (sink, t) => session.CopyBlobAsync(descriptor, new TeeStream(sink, unpacker), t), token), attempt);
+                metrics?.AddPulledBytes(descriptor.Size);
+                return dir;
+            }, ct);
+        }
+        catch (LayerUnpackException e)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerException!);
+        }
     }
 
     /// <summary>Downloads a blob once (shared by concurrent pulls of one repository with the same credentials) with

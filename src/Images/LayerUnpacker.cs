@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using System.Runtime.InteropServices;
 using System.Text;
 using Mono.Unix.Native;
 using ZstdSharp;
@@ -33,7 +34,7 @@ public static class LayerUnpacker
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using var decompressed = await DecompressAsync(layer, ct);
         await using var metered = new MeteredTarStream(decompressed, hash, limits.MaxBytes);
-        var directories = new List<(string Path, DateTimeOffset Time)>();
+        var state = new Unpacking(root);
         var reader = new TarReader(metered, leaveOpen: true);
         long entries = 0;
         try
@@ -48,7 +49,7 @@ public static class LayerUnpacker
                 if (++entries > limits.MaxEntries)
                     throw new ImageException(ImageErrorKind.TooLarge,
                         $"layer has more than {limits.MaxEntries} entries, the limit on a layer's entries (images.maxLayerEntries)");
-                await ExtractAsync(entry, root, directories, () => PaxHeaderScanner.RecordsBeforeEntryHeader(headers.Span), ct);
+                await ExtractAsync(entry, state, () => PaxHeaderScanner.RecordsBeforeEntryHeader(headers.Span), ct);
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ZstdException)
@@ -63,7 +64,7 @@ public static class LayerUnpacker
         // (counted against the size cap too: a bomb could hide there).
         await metered.CopyToAsync(Stream.Null, ct);
         // Directory times last: creating their entries changed them.
-        for (var i = directories.Count - 1; i >= 0; i--) SetTimes(directories[i].Path, directories[i].Time);
+        for (var i = state.Directories.Count - 1; i >= 0; i--) SetTimes(state.Directories[i].Path, state.Directories[i].Time);
         return Digest.FromHash(hash.GetHashAndReset());
     }
 
@@ -85,16 +86,29 @@ public static class LayerUnpacker
         return all;
     }
 
-    static async Task ExtractAsync(TarEntry entry, string root, List<(string, DateTimeOffset)> directories,
-        Func<IReadOnlyDictionary<string, byte[]>?> rawPax, CancellationToken ct)
+    /// <summary>What one unpack remembers between entries.</summary>
+    sealed class Unpacking(string root)
     {
+        public string Root { get; } = root;
+        /// <summary>Directories (with their times) to stamp once every entry is in.</summary>
+        public List<(string Path, DateTimeOffset Time)> Directories { get; } = [];
+        /// <summary>Full paths this unpack made or found to be real directories (not symlinks): a parent in here needs
+        /// no lstat for each entry below it. Only this unpack writes the tree, and removing a directory forgets all.</summary>
+        public HashSet<string> KnownDirectories { get; } = new(StringComparer.Ordinal);
+        /// <summary>One copy buffer for every file of the layer, pinned so write(2) can take it directly.</summary>
+        public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(1 << 17, pinned: true);
+    }
+
+    static async Task ExtractAsync(TarEntry entry, Unpacking state, Func<IReadOnlyDictionary<string, byte[]>?> rawPax, CancellationToken ct)
+    {
+        var root = state.Root;
         if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
         var relative = SafeRelativePath(entry.Name, "entry");
         var name = relative.Length == 0 ? "" : Path.GetFileName(relative);
 
         if (name == OpaqueMarker)
         {
-            var dir = Inside(root, EnsureParents(root, relative, entry.Name), entry.Name, allowRoot: true);
+            var dir = Inside(root, EnsureParents(state, relative, entry.Name), entry.Name, allowRoot: true);
             SetXattr(dir, "trusted.overlay.opaque", "y"u8.ToArray());
             return;
         }
@@ -105,9 +119,9 @@ public static class LayerUnpacker
             // ".wh.." and ".wh..." would hide the directory itself or its parent: outside what a whiteout may name
             if (hiddenName is "" or "." or "..")
                 throw Unsafe($"whiteout \"{entry.Name}\" hides \"{hiddenName}\", which is not an entry of the layer");
-            var parent = EnsureParents(root, relative, entry.Name);
+            var parent = EnsureParents(state, relative, entry.Name);
             var hidden = Inside(root, Path.Combine(parent, hiddenName), entry.Name, allowRoot: false);
-            RemoveExisting(hidden, keepDirectory: false);
+            RemoveExisting(state, hidden, keepDirectory: false);
             Check(Syscall.mknod(hidden, FilePermissions.S_IFCHR, 0), "mknod", hidden);
             Check(Syscall.lchown(hidden, entry.Uid, entry.Gid), "lchown", hidden);
             return;
@@ -121,27 +135,20 @@ public static class LayerUnpacker
                 throw Unsafe($"entry \"{entry.Name}\" would replace the layer root with a {entry.EntryType}");
             path = root;
         }
-        else path = Inside(root, Path.Combine(EnsureParents(root, relative, entry.Name), name), entry.Name, allowRoot: false);
+        else path = Inside(root, Path.Combine(EnsureParents(state, relative, entry.Name), name), entry.Name, allowRoot: false);
 
         switch (entry.EntryType)
         {
             case TarEntryType.Directory:
-                RemoveExisting(path, keepDirectory: true);
-                if (!Directory.Exists(path)) Directory.CreateDirectory(path);
+                MakeDirectory(state, path);
                 ApplyOwnerAndMode(path, entry, rawPax);
-                directories.Add((path, entry.ModificationTime));
+                state.Directories.Add((path, entry.ModificationTime));
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                RemoveExisting(path, keepDirectory: false);
-                await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-                {
-                    if (entry.DataStream is { } data) await data.CopyToAsync(file, ct);
-                }
-                ApplyOwnerAndMode(path, entry, rawPax);
-                SetTimes(path, entry.ModificationTime);
+                await WriteFileAsync(state, path, entry, rawPax, ct);
                 break;
             case TarEntryType.SymbolicLink:
-                RemoveExisting(path, keepDirectory: false);
+                RemoveExisting(state, path, keepDirectory: false);
                 // The target is only text: it is never followed while unpacking.
                 File.CreateSymbolicLink(path, entry.LinkName);
                 // no xattrs: a symlink can carry neither user.* nor capabilities
@@ -152,19 +159,19 @@ public static class LayerUnpacker
             {
                 var targetRelative = SafeRelativePath(entry.LinkName, "hard link target");
                 if (targetRelative.Length == 0) throw Unsafe($"hard link \"{entry.Name}\" points at the layer root");
-                var target = Inside(root, ResolveExisting(root, targetRelative, entry.LinkName), entry.LinkName, allowRoot: false);
+                var target = Inside(root, ResolveExisting(state, targetRelative, entry.LinkName), entry.LinkName, allowRoot: false);
                 if (Syscall.lstat(target, out var st) != 0)
                     throw new ImageException(ImageErrorKind.Corrupt, $"hard link \"{entry.Name}\" points at \"{entry.LinkName}\", which the layer does not contain before it");
                 if ((st.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFDIR)
                     throw Unsafe($"hard link \"{entry.Name}\" points at directory \"{entry.LinkName}\"");
                 if (target == path) break;
-                RemoveExisting(path, keepDirectory: false);
+                RemoveExisting(state, path, keepDirectory: false);
                 Check(Syscall.link(target, path), "link", path);
                 break;
             }
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
             {
-                RemoveExisting(path, keepDirectory: false);
+                RemoveExisting(state, path, keepDirectory: false);
                 var type = entry.EntryType switch
                 {
                     TarEntryType.CharacterDevice => FilePermissions.S_IFCHR,
@@ -200,49 +207,121 @@ public static class LayerUnpacker
 
     /// <summary>Creates missing parent directories of <paramref name="relative"/> and returns the parent's full path;
     /// refuses to go through a symlink (a hostile layer could point one at / and write through it).</summary>
-    static string EnsureParents(string root, string relative, string entryName)
+    static string EnsureParents(Unpacking state, string relative, string entryName)
     {
-        var current = root;
+        var current = state.Root;
         var parts = relative.Split('/');
         for (var i = 0; i < parts.Length - 1; i++)
         {
             current = Path.Combine(current, parts[i]);
+            if (state.KnownDirectories.Contains(current)) continue;
             if (Syscall.lstat(current, out var st) != 0)
             {
                 Directory.CreateDirectory(current);
+                state.KnownDirectories.Add(current);
                 continue;
             }
             var type = st.st_mode & FilePermissions.S_IFMT;
             if (type == FilePermissions.S_IFLNK) throw Unsafe($"entry \"{entryName}\" goes through symlink \"{string.Join('/', parts[..(i + 1)])}\"");
             if (type != FilePermissions.S_IFDIR)
                 throw new ImageException(ImageErrorKind.Corrupt, $"entry \"{entryName}\": \"{string.Join('/', parts[..(i + 1)])}\" is not a directory");
+            state.KnownDirectories.Add(current);
         }
         return current;
     }
 
     /// <summary>Full path of an existing entry, checking no component on the way is a symlink.</summary>
-    static string ResolveExisting(string root, string relative, string entryName)
+    static string ResolveExisting(Unpacking state, string relative, string entryName)
     {
-        var current = root;
+        var current = state.Root;
         var parts = relative.Split('/');
         for (var i = 0; i < parts.Length - 1; i++)
         {
             current = Path.Combine(current, parts[i]);
+            if (state.KnownDirectories.Contains(current)) continue;
             if (Syscall.lstat(current, out var st) == 0 && (st.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFLNK)
                 throw Unsafe($"hard link target \"{entryName}\" goes through symlink \"{string.Join('/', parts[..(i + 1)])}\"");
         }
         return Path.Combine(current, parts[^1]);
     }
 
-    static void RemoveExisting(string path, bool keepDirectory)
+    static void RemoveExisting(Unpacking state, string path, bool keepDirectory)
     {
         if (Syscall.lstat(path, out var st) != 0) return;
         var type = st.st_mode & FilePermissions.S_IFMT;
         if (type == FilePermissions.S_IFDIR)
         {
-            if (!keepDirectory) Directory.Delete(path, recursive: true);
+            if (keepDirectory) return;
+            Directory.Delete(path, recursive: true);
+            state.KnownDirectories.Clear(); // rare: forget everything rather than find what was below
         }
         else File.Delete(path);
+    }
+
+    /// <summary>A directory entry: mkdir first (in a new layer the path is almost always free), and only when
+    /// something is there already look at what (a directory stays, anything else is replaced).</summary>
+    static void MakeDirectory(Unpacking state, string path)
+    {
+        if (path == state.Root || state.KnownDirectories.Contains(path)) return;
+        if (Syscall.mkdir(path, (FilePermissions)0b111_000_000) != 0)
+        {
+            if (Stdlib.GetLastError() != Errno.EEXIST) Check(-1, "mkdir", path);
+            RemoveExisting(state, path, keepDirectory: true);
+            if (Syscall.lstat(path, out _) != 0) Check(Syscall.mkdir(path, (FilePermissions)0b111_000_000), "mkdir", path);
+        }
+        state.KnownDirectories.Add(path);
+    }
+
+    /// <summary>
+    /// A regular file through one descriptor: created exclusively and without following a symlink (what is in the way
+    /// is removed and the create tried once more), filled from the shared buffer, then owner, mode, xattrs and times
+    /// set on the descriptor, not by path again. No fsync: a layer becomes visible only by the rename after the
+    /// whole unpack, and a crash before then leaves only temp garbage.
+    /// </summary>
+    static async Task WriteFileAsync(Unpacking state, string path, TarEntry entry, Func<IReadOnlyDictionary<string, byte[]>?> rawPax, CancellationToken ct)
+    {
+        const OpenFlags flags = OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;
+        var fd = Syscall.open(path, flags, (FilePermissions)0b110_000_000);
+        if (fd < 0 && Stdlib.GetLastError() == Errno.EEXIST)
+        {
+            RemoveExisting(state, path, keepDirectory: false);
+            fd = Syscall.open(path, flags, (FilePermissions)0b110_000_000);
+        }
+        Check(fd < 0 ? -1 : 0, "open", path);
+        try
+        {
+            if (entry.DataStream is { } data)
+            {
+                var buffer = state.Buffer;
+                int read;
+                while ((read = await data.ReadAsync(buffer, ct)) > 0) WriteAll(fd, buffer, read, path);
+            }
+            Check(Syscall.fchown(fd, entry.Uid, entry.Gid), "fchown", path);
+            // after chown: chown clears setuid/setgid
+            Check(Syscall.fchmod(fd, (FilePermissions)((uint)entry.Mode & 0xfff)), "fchmod", path);
+            // capabilities last too: chown clears security.capability
+            if (entry is PaxTarEntry pax)
+                foreach (var (name, value) in ContainerXattrs.Of(pax.ExtendedAttributes, rawPax))
+                    Check(Syscall.fsetxattr(fd, name, value, (ulong)value.Length, XattrFlags.XATTR_AUTO), "setxattr " + name, path);
+            var time = ToTimespec(entry.ModificationTime);
+            Check(Syscall.futimens(fd, [time, time]), "futimens", path);
+        }
+        finally
+        {
+            Syscall.close(fd);
+        }
+    }
+
+    static void WriteAll(int fd, byte[] pinned, int count, string path)
+    {
+        var start = Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0);
+        for (var offset = 0; offset < count;)
+        {
+            var written = Syscall.write(fd, start + offset, (ulong)(count - offset));
+            if (written < 0 && Stdlib.GetLastError() == Errno.EINTR) continue;
+            if (written < 0) Check(-1, "write", path);
+            offset += (int)written;
+        }
     }
 
     static void ApplyOwnerAndMode(string path, TarEntry entry, Func<IReadOnlyDictionary<string, byte[]>?> rawPax)
@@ -268,10 +347,16 @@ public static class LayerUnpacker
 
     static void SetTimes(string path, DateTimeOffset time)
     {
+        var spec = ToTimespec(time);
+        Check(Syscall.utimensat(AtFdCwd, path, [spec, spec], AtFlags.AT_SYMLINK_NOFOLLOW), "utimensat", path);
+    }
+
+    static Timespec ToTimespec(DateTimeOffset time)
+    {
         var ticks = time.ToUnixTimeMilliseconds();
         var spec = new Timespec { tv_sec = Math.DivRem(ticks, 1000, out var ms), tv_nsec = ms * 1_000_000 };
         if (spec.tv_nsec < 0) { spec.tv_sec -= 1; spec.tv_nsec += 1_000_000_000; }
-        Check(Syscall.utimensat(AtFdCwd, path, [spec, spec], AtFlags.AT_SYMLINK_NOFOLLOW), "utimensat", path);
+        return spec;
     }
 
     /// <summary>Linux's dev_t encoding (glibc gnu_dev_makedev).</summary>

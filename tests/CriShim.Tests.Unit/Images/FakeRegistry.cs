@@ -59,6 +59,11 @@ sealed class FakeRegistry : IDisposable
     public ConcurrentDictionary<string, bool> Chunked { get; } = new();
     /// <summary>Every answer waits this long first (to make concurrent pulls overlap).</summary>
     public TimeSpan Delay { get; set; }
+    /// <summary>Paths whose body is sent half, then the rest after this long (a slow download in progress).</summary>
+    public ConcurrentDictionary<string, TimeSpan> Trickle { get; } = new();
+    /// <summary>The most blob requests that were being answered at one time.</summary>
+    public int MaxConcurrentBlobs => _maxBlobs;
+    int _blobs, _maxBlobs;
 
     async Task ServeAsync()
     {
@@ -81,7 +86,32 @@ sealed class FakeRegistry : IDisposable
 
     async Task HandleAsync(HttpListenerContext context)
     {
+        if (!context.Request.Url!.AbsolutePath.Contains("/blobs/"))
+        {
+            await AnswerAsync(context);
+            return;
+        }
+        var now = Interlocked.Increment(ref _blobs);
+        for (var max = _maxBlobs; now > max; max = _maxBlobs) Interlocked.CompareExchange(ref _maxBlobs, now, max);
+        try { await AnswerAsync(context); }
+        finally { Interlocked.Decrement(ref _blobs); }
+    }
+
+    async Task AnswerAsync(HttpListenerContext context)
+    {
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
+        if (Trickle.TryGetValue(context.Request.Url!.AbsolutePath, out var pause) && Content.TryGetValue(context.Request.Url.AbsolutePath, out var slow))
+        {
+            Requests.Enqueue($"{context.Request.HttpMethod} {context.Request.Url.AbsolutePath}");
+            context.Response.ContentType = slow.ContentType;
+            context.Response.ContentLength64 = slow.Body.Length;
+            var half = slow.Body.Length / 2;
+            await context.Response.OutputStream.WriteAsync(slow.Body.AsMemory(0, half));
+            await context.Response.OutputStream.FlushAsync();
+            await Task.Delay(pause, _stop.Token);
+            await context.Response.OutputStream.WriteAsync(slow.Body.AsMemory(half));
+            return;
+        }
         if (StallBlobs && context.Request.Url!.AbsolutePath.Contains("/blobs/"))
         {
             // headers and a first byte, then silence

@@ -78,6 +78,27 @@ public sealed class ImagePullerTests
         return Digest.Compute(layer).ToString();
     }
 
+    /// <summary>Serves an OCI image of several uncompressed layers; returns the layer blob paths on the registry.</summary>
+    string[] PushLayers(string repository, string tag, IReadOnlyList<byte[]> layers)
+    {
+        var config = Json(new
+        {
+            architecture = "amd64", os = "linux",
+            rootfs = new { type = "layers", diff_ids = layers.Select(l => Digest.Compute(l).ToString()).ToArray() },
+        });
+        var manifest = Json(new
+        {
+            schemaVersion = 2, mediaType = MediaTypes.OciManifest,
+            config = Descriptor(MediaTypes.OciConfig, config),
+            layers = layers.Select(l => Descriptor("application/vnd.oci.image.layer.v1.tar", l)).ToArray(),
+        });
+        Serve(repository, tag, MediaTypes.OciManifest, manifest);
+        _registry.Content[$"/v2/{repository}/blobs/{Digest.Compute(config)}"] = ("application/octet-stream", config);
+        var paths = layers.Select(l => $"/v2/{repository}/blobs/{Digest.Compute(l)}").ToArray();
+        for (var i = 0; i < layers.Count; i++) _registry.Content[paths[i]] = ("application/octet-stream", layers[i]);
+        return paths;
+    }
+
     void Serve(string repository, string reference, string mediaType, byte[] body) =>
         _registry.Content[$"/v2/{repository}/manifests/{reference}"] = (mediaType, body);
 
@@ -152,6 +173,62 @@ public sealed class ImagePullerTests
         Assert.That(Directory.GetFileSystemEntries(_paths.Layers), Is.Empty);
         Assert.That(Directory.GetFileSystemEntries(Path.Combine(_paths.Blobs, "sha256")), Is.Empty, "neither the layer blob nor the config is kept");
         Assert.That(_images.List(), Is.Empty);
+    }
+
+    void AssertNothingKept()
+    {
+        Assert.That(Directory.GetFileSystemEntries(_paths.Temp), Is.Empty, "no temp file or unpack directory is left");
+        Assert.That(Directory.Exists(_paths.Layers) ? Directory.GetFileSystemEntries(_paths.Layers) : [], Is.Empty, "no layer is kept");
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(_paths.Blobs, "sha256")), Is.Empty, "no blob is kept");
+        Assert.That(_images.List(), Is.Empty);
+    }
+
+    [Test]
+    public void Pull_OfALayerWhoseBytesDoNotMatchItsDigest_IsCorruptAndLeavesNeitherBlobNorLayer()
+    {
+        var layer = Tar("a", "b");
+        var path = PushLayers("tampered/app", "v1", [layer]).Single();
+        var tampered = Tar("a", "c"); // same size, other bytes: a valid tar the unpacker takes in whole
+        Assert.That(tampered, Has.Length.EqualTo(layer.Length));
+        _registry.Content[path] = ("application/octet-stream", tampered);
+
+        var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("tampered/app:v1"));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e.Message, Does.Contain("content does not match its descriptor"));
+        AssertNothingKept();
+    }
+
+    [Test]
+    public async Task Pull_OfSixLayers_FetchesThreeAtATimeAndUnpacksEach()
+    {
+        var layers = Enumerable.Range(0, 6).Select(i => Tar($"file{i}")).ToList();
+        PushLayers("six/app", "v1", layers);
+        _registry.Delay = TimeSpan.FromMilliseconds(300);
+
+        var image = await PullAsync("six/app:v1");
+
+        Assert.That(_registry.MaxConcurrentBlobs, Is.EqualTo(3), "layers overlap, but never more than three");
+        var dirs = _images.Get(image.Id)!.LayerDirs;
+        Assert.That(dirs, Has.Count.EqualTo(6));
+        for (var i = 0; i < 6; i++) Assert.That(File.Exists(Path.Combine(dirs[i], $"file{i}")), $"layer {i} is unpacked in its own directory");
+        Assert.That(Directory.GetFileSystemEntries(_paths.Temp), Is.Empty);
+    }
+
+    [Test]
+    public void Pull_WhereOneLayerIsHostile_StopsTheLayersStillDownloadingAndLeavesNothing()
+    {
+        var slow = Enumerable.Range(0, 3).Select(i => Tar($"big{i}", $"more{i}")).ToList();
+        var paths = PushLayers("mixed/app", "v1", [Tar("ok", ".wh..."), .. slow]);
+        foreach (var path in paths.Skip(1)) _registry.Trickle[path] = TimeSpan.FromSeconds(20);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("mixed/app:v1"));
+
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unsafe));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the slow layers were cancelled, not waited for");
+        Assert.That(_registry.Requests.Count(r => r.Contains("/blobs/")), Is.GreaterThanOrEqualTo(3), "the slow layers had started");
+        AssertNothingKept();
     }
 
     /// <summary>Two pulls of one private image at once, the second starting while the first waits on the registry.</summary>

@@ -132,6 +132,14 @@ public sealed class LayerUnpackerTests
         yield return new TestCaseData((object)new TarEntry[] { File(".wh...", "") }).SetName("Unpack_WithWhiteoutOfDotDot_IsRefused");
         yield return new TestCaseData((object)new TarEntry[] { Dir("dir/"), File("dir/.wh...", "") }).SetName("Unpack_WithWhiteoutOfDotDotInADirectory_IsRefused");
         yield return new TestCaseData((object)new TarEntry[] { Dir("dir/"), File("dir/.wh..", "") }).SetName("Unpack_WithWhiteoutOfDotInADirectory_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { Dir("a/"), File("a/x", "x"), Link(TarEntryType.SymbolicLink, "a", "/tmp"), File("a/escape", "x") })
+            .SetName("Unpack_WithADirectoryReplacedBySymlinkAfterItsFiles_IsRefusedBelowIt");
+        yield return new TestCaseData((object)new TarEntry[] { File("b/c/x", "x"), Link(TarEntryType.SymbolicLink, "b", "/tmp"), File("b/c/escape", "x") })
+            .SetName("Unpack_WithAnImplicitParentReplacedBySymlink_IsRefusedBelowIt");
+        yield return new TestCaseData((object)new TarEntry[] { Dir("h/"), File("h/x", "x"), Link(TarEntryType.SymbolicLink, "h", "/etc"), Link(TarEntryType.HardLink, "passwd", "h/passwd") })
+            .SetName("Unpack_WithAHardLinkThroughADirectoryReplacedBySymlink_IsRefused");
+        yield return new TestCaseData((object)new TarEntry[] { Dir("w/"), File("w/x", "x"), File(".wh.w", ""), Link(TarEntryType.SymbolicLink, "w", "/tmp"), File("w/escape", "x") })
+            .SetName("Unpack_WithAWhitedOutDirectoryReplacedBySymlink_IsRefusedBelowIt");
         yield return new TestCaseData((object)new TarEntry[] { File("./", "x") }).SetName("Unpack_WithAFileReplacingTheRoot_IsRefused");
         yield return new TestCaseData((object)new TarEntry[] { Link(TarEntryType.SymbolicLink, ".", "/") }).SetName("Unpack_WithASymlinkReplacingTheRoot_IsRefused");
     }
@@ -186,6 +194,29 @@ public sealed class LayerUnpackerTests
         Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
         Assert.That(store.Contains(claimed), Is.False);
         Assert.That(Directory.GetFileSystemEntries(paths.Temp), Is.Empty);
+    }
+
+    [Test]
+    public async Task Unpack_OfEntriesReplacingEarlierOnes_KeepsTheLaterOnes()
+    {
+        var tar = Tar(File("f", "one"), File("f", "two"), Dir("d/"), File("d/x", "x"), File("d", "flat"),
+            Link(TarEntryType.SymbolicLink, "s", "f"), Dir("s/"), File("s/inside", "in"));
+
+        await UnpackAsync(tar);
+
+        Assert.That(System.IO.File.ReadAllText(Path.Combine(Target, "f")), Is.EqualTo("two"));
+        Assert.That(System.IO.File.ReadAllText(Path.Combine(Target, "d")), Is.EqualTo("flat"), "a file replaces the directory and what it held");
+        Assert.That(Syscall.lstat(Path.Combine(Target, "s"), out var st), Is.Zero);
+        Assert.That(st.st_mode & FilePermissions.S_IFMT, Is.EqualTo(FilePermissions.S_IFDIR), "a directory replaces the symlink");
+        Assert.That(System.IO.File.ReadAllText(Path.Combine(Target, "s", "inside")), Is.EqualTo("in"));
+    }
+
+    [Test]
+    public void Unpack_OfAFileBelowWhatBecameAFile_FailsAsCorrupt()
+    {
+        var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(Tar(Dir("d/"), File("d/x", "x"), File("d", "flat"), File("d/y", "y"))));
+        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e.Message, Does.Contain("is not a directory"));
     }
 
     [Test]
