@@ -23,8 +23,11 @@ deps:
 build:
 	$(DOTNET) build CriShim.sln -c Release -nologo -v q
 
+# ReadyToRun: the daemon's own code comes precompiled, so a restart serves in about half the time (the JIT is a
+# single, fully optimizing tier: TieredCompilation is off for memory); RSS is the same.
+RID := linux-$(shell uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')
 publish:
-	$(DOTNET) publish src/CriShim.csproj -c Release -nologo -v q -o $(OUT)
+	$(DOTNET) publish src/CriShim.csproj -c Release -nologo -v q -r $(RID) --self-contained false -p:PublishReadyToRun=true -o $(OUT)
 
 # Set up (packages, default CNI network) and start the daemon in the foreground with embedded defaults.
 run: deps publish

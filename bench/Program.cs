@@ -28,7 +28,7 @@ if (options.Micro) return MicroBenchmarks.Run(options.Rest, outDir);
 if (options.Replot)
 {
     var saved = Measurements.FromJson(await File.ReadAllTextAsync(Path.Combine(outDir, "latest.json")));
-    Chart.Save(saved, options.Quick ? BenchSettings.QuickRun(options.Iterations) : BenchSettings.Full(options.Iterations ?? 20), Path.Combine(outDir, "latest.png"));
+    Chart.Save(saved, options.Quick ? BenchSettings.QuickRun(options.Iterations, options.DensityPods) : BenchSettings.Full(options.Iterations ?? 20, options.DensityPods), Path.Combine(outDir, "latest.png"));
     return 0;
 }
 
@@ -37,7 +37,7 @@ var missing = new[] { "containerd", "containerd-shim-runc-v2", "runc", "conmon",
     .Where(t => !OnPath(t)).Append(File.Exists("/usr/lib/cni/bridge") ? null : "/usr/lib/cni/bridge").OfType<string>().ToList();
 if (missing.Count > 0) { Console.Error.WriteLine($"missing: {string.Join(", ", missing)} (make bench installs them)"); return 2; }
 
-var settings = options.Quick ? BenchSettings.QuickRun(options.Iterations) : BenchSettings.Full(options.Iterations ?? 20);
+var settings = options.Quick ? BenchSettings.QuickRun(options.Iterations, options.DensityPods) : BenchSettings.Full(options.Iterations ?? 20, options.DensityPods);
 using var cts = new CancellationTokenSource();
 var interrupted = false;
 void Interrupt(PosixSignalContext ctx)
@@ -82,11 +82,11 @@ var conditions = new RunConditions(options.Cni, CniTemplate.Describe(cniTemplate
 var measurements = new Measurements();
 var registry = new LocalRegistry();
 var clock = Stopwatch.StartNew();
-Workload[] workloads =
-[
-    new LifecycleWorkload(), new RuncFloorWorkload(), new CrictlLifecycleWorkload(crictl),
-    new BurstWorkload(), new DensityWorkload(), new ImageWorkload(),
-];
+var workloads = new (string Key, Workload Workload)[]
+{
+    ("lifecycle", new LifecycleWorkload()), ("floor", new RuncFloorWorkload()), ("crictl", new CrictlLifecycleWorkload(crictl)),
+    ("burst", new BurstWorkload()), ("density", new DensityWorkload()), ("image", new ImageWorkload()),
+}.Where(w => options.Workloads is null || options.Workloads.Contains(w.Key)).Select(w => w.Workload).ToList();
 var status = 0;
 try
 {
@@ -163,7 +163,7 @@ await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer
 Console.WriteLine(markdown);
 AnsiConsole.MarkupLine($"written: {Markup.Escape(Path.Combine(outDir, "latest.md"))}, latest.png, latest.json ({clock.Elapsed.TotalMinutes:0.0} min)");
 // the README's table follows latest.md, but only for a full run on a quiet machine into bench/results
-if (!settings.Quick && verdict == LoadVerdict.Quiet && Path.GetFullPath(outDir) == Path.GetFullPath(Path.Combine(repo, "bench", "results")))
+if (!settings.Quick && options.Workloads is null && verdict == LoadVerdict.Quiet && Path.GetFullPath(outDir) == Path.GetFullPath(Path.Combine(repo, "bench", "results")))
 {
     var readme = Path.Combine(repo, "README.md");
     var intro = $"The latest full run ({DateTime.UtcNow:yyyy-MM-dd}, {machine.Cores} cores, {machine.Os}, kernel {machine.Kernel}, {machine.Runc}, " +

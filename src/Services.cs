@@ -53,6 +53,7 @@ public static class Services
         services.AddSingleton<NanoCoresTracker>();
         services.AddSingleton(_ => new FilesystemUsageCache());
         services.AddSingleton(sp => new NetworkStatsReader(sp.GetRequiredService<ILogger<NetworkStatsReader>>()));
+        services.AddSingleton<Cri.ListItemCache>();
         services.AddSingleton<Stats.StatsCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<Supervisor>());
     }

@@ -9,7 +9,8 @@ sealed class CriConnection : IDisposable
 {
     readonly GrpcChannel _channel;
 
-    public CriConnection(string socketPath)
+    /// <param name="retryUnreachable">false for a caller that polls a starting daemon itself and times each attempt.</param>
+    public CriConnection(string socketPath, bool retryUnreachable = true)
     {
         var handler = new SocketsHttpHandler
         {
@@ -42,7 +43,7 @@ sealed class CriConnection : IDisposable
         {
             HttpHandler = handler,
             MaxReceiveMessageSize = 64 * 1024 * 1024,
-            ServiceConfig = new Grpc.Net.Client.Configuration.ServiceConfig { MethodConfigs = { retry } },
+            ServiceConfig = retryUnreachable ? new Grpc.Net.Client.Configuration.ServiceConfig { MethodConfigs = { retry } } : null,
         });
         Runtime = new RuntimeService.RuntimeServiceClient(_channel);
         Images = new ImageService.ImageServiceClient(_channel);

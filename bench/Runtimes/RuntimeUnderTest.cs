@@ -14,6 +14,7 @@ abstract class RuntimeUnderTest : IAsyncDisposable
 {
     public const string BenchRoot = "/var/lib/crishim-bench";
     CriConnection? _cri;
+    (string File, string[] Args) _command;
 
     protected RuntimeUnderTest(string key, string name, string bridge, string subnet)
     {
@@ -62,10 +63,46 @@ abstract class RuntimeUnderTest : IAsyncDisposable
         Directory.CreateDirectory(BaseDir);
         Directory.CreateDirectory(PodLogDir);
         Network.Write(cniTemplate);
-        var (file, args) = Prepare(registry);
-        DaemonPid = Shell.StartDaemon(file, args, LogFile);
+        _command = Prepare(registry);
+        DaemonPid = Shell.StartDaemon(_command.File, _command.Args, LogFile);
         _cri = new CriConnection(Socket);
         await WaitReadyAsync(ct);
+    }
+
+    /// <summary>
+    /// Stops the daemon with SIGTERM (as a node's service manager does; the pods keep running under their shims or
+    /// conmon) and starts it again with the same command. Returns the milliseconds from the new process's start until
+    /// a ListPodSandbox call answers with at least <paramref name="pods"/> pods: start to serving with them recorded.
+    /// </summary>
+    public async Task<double> RestartAsync(int pods, CancellationToken ct)
+    {
+        _cri?.Dispose();
+        _cri = null;
+        await Shell.StopDaemonAsync(DaemonPid, TimeSpan.FromSeconds(15));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        DaemonPid = Shell.StartDaemon(_command.File, _command.Args, LogFile);
+        var last = "no answer";
+        using (var probe = new CriConnection(Socket, retryUnreachable: false)) // each attempt is ours, none hidden in a backoff
+        {
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                if (!ProcFs.IsRunning(DaemonPid)) throw new InvalidOperationException($"{Name} exited during the restart:\n{LogTail()}");
+                try
+                {
+                    var listed = await probe.Runtime.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
+                    if (listed.Items.Count >= pods)
+                    {
+                        var elapsed = clock.Elapsed.TotalMilliseconds;
+                        _cri = new CriConnection(Socket);
+                        return elapsed;
+                    }
+                    last = $"{listed.Items.Count} pods listed";
+                }
+                catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled) { last = e.Status.Detail; }
+                await Task.Delay(5, ct);
+            }
+        }
+        throw new TimeoutException($"{Name} not serving {pods} pods 60 s after the restart ({last}):\n{LogTail()}");
     }
 
     /// <summary>Waits for RuntimeReady, then a little longer for NetworkReady (whose absence the workloads will show).</summary>

@@ -12,8 +12,19 @@ sealed record BenchSettings(
     int Parallelism,
     int CrictlIterations)
 {
-    public static BenchSettings Full(int iterations) => new(false, iterations, [10, 50], 3, 100, 300, 5, 8, iterations);
+    /// <summary>Pods recorded when the daemon is restarted (issue #13: start to serving with 100 pods); fewer when the
+    /// density workload makes fewer.</summary>
+    public const int RestartPods = 100;
+
+    public static BenchSettings Full(int iterations, int? densityPods = null) => new(false, iterations, [10, 50], 3, densityPods ?? 250, 300, 5, 8, iterations);
 
     /// <summary>A smoke run of about two minutes: every workload, small.</summary>
-    public static BenchSettings QuickRun(int? iterations) => new(true, iterations ?? 5, [10], 1, 20, 50, 2, 8, Math.Min(iterations ?? 3, 3));
+    public static BenchSettings QuickRun(int? iterations, int? densityPods = null) =>
+        new(true, iterations ?? 5, [10], 1, densityPods ?? 20, 50, 2, 8, Math.Min(iterations ?? 3, 3));
+
+    /// <summary>The pod counts the density workload measures the queries at: 1, the restart count on the way, and the end.</summary>
+    public IReadOnlyList<int> DensityCheckpoints => new[] { 1, RestartAt, DensityPods }.Distinct().Order().ToList();
+
+    /// <summary>How many pods are in place when the density workload restarts the daemon.</summary>
+    public int RestartAt => Math.Min(RestartPods, DensityPods);
 }

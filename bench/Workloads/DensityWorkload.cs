@@ -6,9 +6,10 @@ using Runtime.V1;
 namespace CriShim.Bench.Workloads;
 
 /// <summary>
-/// Many running pods (one kubelet-shaped container each): what the daemon and its per-pod helpers cost in memory, and
-/// how List*/ContainerStats latency grows from 1 pod to many. One runtime at a time (both full would share
-/// the machine's memory and CPU), in the order A then B.
+/// Many running pods (one kubelet-shaped container each): what the daemon and its per-pod helpers cost in memory, how
+/// List*/ContainerStats latency grows from 1 pod to many (measured at each of <see cref="BenchSettings.DensityCheckpoints"/>),
+/// and how long the daemon takes from a restart to serving with <see cref="BenchSettings.RestartAt"/> pods recorded.
+/// One runtime at a time (both full would share the machine's memory and CPU), in the order A then B.
 /// </summary>
 sealed class DensityWorkload : Workload
 {
@@ -17,13 +18,14 @@ sealed class DensityWorkload : Workload
     public const string HelperRss = "helper RSS per pod";
     public const string HelperPss = "helper PSS per pod";
     public const string Helpers = "helper processes";
-    public static readonly string[] Queries = ["ListPodSandbox", "ListContainers", "ContainerStats"];
+    public const string Restart = "restart to serving";
+    public static readonly string[] Queries = ["ListPodSandbox", "ListContainers", "ListContainerStats", "ContainerStats"];
 
     public static string At(string metric, int pods) => $"{metric} @{pods}";
 
     public override string Title => "Density";
 
-    public override int Steps(BenchSettings settings, int runtimes) => (settings.DensityPods + 2) * runtimes;
+    public override int Steps(BenchSettings settings, int runtimes) => (settings.DensityPods + settings.DensityCheckpoints.Count + 1) * runtimes;
 
     public override async Task RunAsync(WorkloadContext ctx)
     {
@@ -40,27 +42,41 @@ sealed class DensityWorkload : Workload
         {
             pods.Add(await PodSpecs.RunPodWithContainerAsync(rt, "density-0", ctx.Ct));
             ctx.Advance($"{rt.Name}: 1 pod");
+            ctx.Record(rt, At(DaemonRss, 1), ProcFs.RssBytes(rt.DaemonPid) / 1048576.0);
             await MeasureAsync(ctx, rt, pods, 1);
 
-            var sw = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(Enumerable.Range(1, n - 1),
-                new ParallelOptions { MaxDegreeOfParallelism = ctx.Settings.Parallelism, CancellationToken = ctx.Ct },
-                async (i, ct) =>
+            var fill = TimeSpan.Zero;
+            foreach (var checkpoint in ctx.Settings.DensityCheckpoints.Where(c => c > 1))
+            {
+                var from = pods.Count;
+                var sw = Stopwatch.StartNew();
+                await Parallel.ForEachAsync(Enumerable.Range(from, checkpoint - from),
+                    new ParallelOptions { MaxDegreeOfParallelism = ctx.Settings.Parallelism, CancellationToken = ctx.Ct },
+                    async (i, ct) =>
+                    {
+                        var pod = await PodSpecs.RunPodWithContainerAsync(rt, $"density-{i}", ct);
+                        lock (gate) pods.Add(pod);
+                        ctx.Advance($"{rt.Name}: {pods.Count} pods");
+                    });
+                fill += sw.Elapsed;
+                if (checkpoint == n)
                 {
-                    var pod = await PodSpecs.RunPodWithContainerAsync(rt, $"density-{i}", ct);
-                    lock (gate) pods.Add(pod);
-                    ctx.Advance($"{rt.Name}: {i + 1} pods");
-                });
-            ctx.Record(rt, Fill, sw.Elapsed.TotalSeconds);
-
-            await Task.Delay(TimeSpan.FromSeconds(3), ctx.Ct); // let start-up garbage settle before reading memory
-            ctx.Record(rt, At(DaemonRss, n), ProcFs.RssBytes(rt.DaemonPid) / 1048576.0);
-            var helpers = rt.Helpers();
-            ctx.Record(rt, At(Helpers, n), helpers.Count);
-            ctx.Record(rt, HelperRss, helpers.Sum(h => h.RssBytes) / 1048576.0 / n);
-            ctx.Record(rt, HelperPss, helpers.Sum(h => h.PssBytes) / 1048576.0 / n);
-            await MeasureAsync(ctx, rt, pods, n);
-            ctx.Advance($"{rt.Name}: measured at {n} pods");
+                    ctx.Record(rt, Fill, fill.TotalSeconds);
+                    await Task.Delay(TimeSpan.FromSeconds(3), ctx.Ct); // let start-up garbage settle before reading memory
+                    ctx.Record(rt, At(DaemonRss, n), ProcFs.RssBytes(rt.DaemonPid) / 1048576.0);
+                    var helpers = rt.Helpers();
+                    ctx.Record(rt, At(Helpers, n), helpers.Count);
+                    ctx.Record(rt, HelperRss, helpers.Sum(h => h.RssBytes) / 1048576.0 / n);
+                    ctx.Record(rt, HelperPss, helpers.Sum(h => h.PssBytes) / 1048576.0 / n);
+                }
+                await MeasureAsync(ctx, rt, pods, checkpoint);
+                ctx.Advance($"{rt.Name}: measured at {checkpoint} pods");
+                if (checkpoint == ctx.Settings.RestartAt)
+                {
+                    ctx.Record(rt, At(Restart, checkpoint), await rt.RestartAsync(checkpoint, ctx.Ct));
+                    ctx.Advance($"{rt.Name}: restarted with {checkpoint} pods");
+                }
+            }
         }
         finally
         {
@@ -70,7 +86,6 @@ sealed class DensityWorkload : Workload
 
     static async Task MeasureAsync(WorkloadContext ctx, RuntimeUnderTest rt, List<(string PodId, string ContainerId)> pods, int count)
     {
-        if (count == 1) ctx.Record(rt, At(DaemonRss, 1), ProcFs.RssBytes(rt.DaemonPid) / 1048576.0);
         var cri = rt.Runtime;
         var ct = ctx.Ct;
         DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
@@ -78,6 +93,7 @@ sealed class DensityWorkload : Workload
         {
             await cri.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: Deadline(), cancellationToken: ct);
             await cri.ListContainersAsync(new ListContainersRequest(), deadline: Deadline(), cancellationToken: ct);
+            await cri.ListContainerStatsAsync(new ListContainerStatsRequest(), deadline: Deadline(), cancellationToken: ct);
             await cri.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = pods[0].ContainerId }, deadline: Deadline(), cancellationToken: ct);
         }
         for (var i = 0; i < ctx.Settings.QueryCalls; i++)
@@ -85,8 +101,10 @@ sealed class DensityWorkload : Workload
             var l = await ctx.TimeAsync(rt, At(Queries[0], count), async () => await cri.ListPodSandboxAsync(new ListPodSandboxRequest(), deadline: Deadline(), cancellationToken: ct));
             if (l.Items.Count < count) throw new InvalidOperationException($"ListPodSandbox shows {l.Items.Count} pods, expected {count}");
             await ctx.TimeAsync(rt, At(Queries[1], count), async () => await cri.ListContainersAsync(new ListContainersRequest(), deadline: Deadline(), cancellationToken: ct));
+            var stats = await ctx.TimeAsync(rt, At(Queries[2], count), async () => await cri.ListContainerStatsAsync(new ListContainerStatsRequest(), deadline: Deadline(), cancellationToken: ct));
+            if (stats.Stats.Count < count) throw new InvalidOperationException($"ListContainerStats shows {stats.Stats.Count} containers, expected {count}");
             var id = pods[i % pods.Count].ContainerId;
-            await ctx.TimeAsync(rt, At(Queries[2], count), async () => await cri.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = id }, deadline: Deadline(), cancellationToken: ct));
+            await ctx.TimeAsync(rt, At(Queries[3], count), async () => await cri.ContainerStatsAsync(new ContainerStatsRequest { ContainerId = id }, deadline: Deadline(), cancellationToken: ct));
         }
     }
 }

@@ -1,5 +1,7 @@
 using CriShim.Pods;
 using CriShim.Runtime.Monitor;
+using CriShim.Runtime.Runc;
+using CriShim.Runtimes;
 using CriShim.Stores;
 
 namespace CriShim.Containers;
@@ -19,14 +21,49 @@ public sealed class Supervisor(
     /// <summary>How long recovering one record may take before it is given up (a hung runtime, a stuck mount).</summary>
     public static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How many records are recovered at once: the work is mostly waiting (runc, exit files, fsync of a changed
+    /// record), and a hundred pods one after another would keep the socket from serving for seconds.</summary>
+    public const int RecoveryParallelism = 8;
+
     public async Task RecoverAsync(CancellationToken ct)
     {
-        foreach (var pod in pods.All.ToList())
-            await IsolatedAsync("pod", pod.Id, t => RecoverPodAsync(pod, t), null, ct);
-        foreach (var c in containers.All.ToList())
-            await IsolatedAsync("container", c.Id, t => RecoverContainerAsync(c, t), e => MarkUnknownAsync(c.Id, e.Message), ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await InParallelAsync(pods.All.ToList(), pod => IsolatedAsync("pod", pod.Id, t => RecoverPodAsync(pod, t), null, ct), ct);
+        var live = containers.All.ToList();
+        var listed = await ListRuntimeStatesAsync(live, ct);
+        await InParallelAsync(live, c => IsolatedAsync("container", c.Id, t => RecoverContainerAsync(c, listed, t), e => MarkUnknownAsync(c.Id, e.Message), ct), ct);
         await SweepOrphansAsync(ct);
-        log.LogInformation("recovered {Pods} pods and {Containers} containers", pods.All.Count, containers.All.Count);
+        log.LogInformation("recovered {Pods} pods and {Containers} containers in {Milliseconds} ms", pods.All.Count, containers.All.Count, clock.ElapsedMilliseconds);
+    }
+
+    static Task InParallelAsync<T>(IReadOnlyList<T> items, Func<T, Task> recover, CancellationToken ct) =>
+        Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = RecoveryParallelism, CancellationToken = ct }, async (item, _) => await recover(item));
+
+    /// <summary>
+    /// One `runc list` per runtime handler that has containers to reconcile, instead of one `runc state` per
+    /// container. A handler whose list fails (or is not usable) is absent: its containers ask `runc state` one by one.
+    /// </summary>
+    async Task<IReadOnlyDictionary<RuntimeHandler, IReadOnlyDictionary<string, RuncState>>> ListRuntimeStatesAsync(
+        IEnumerable<ContainerRecord> records, CancellationToken ct)
+    {
+        var result = new Dictionary<RuntimeHandler, IReadOnlyDictionary<string, RuncState>>();
+        var wanted = records.Where(c => c.Complete && c.State != ContainerRunState.Exited && pods.Get(c.PodId) is not null)
+            .Select(c => handlers.ForOrDefault(pods.Get(c.PodId))).Where(h => h.IsUsable).Distinct();
+        foreach (var handler in wanted)
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(RecordTimeout);
+            try
+            {
+                var states = await handler.Monitor.Runc.ListAsync(limit.Token);
+                result[handler] = states.GroupBy(s => s.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                log.LogWarning(e, "listing the containers of runtime handler {Handler} failed; asking for each container's state instead", handler.Name);
+            }
+        }
+        return result;
     }
 
     async Task RecoverPodAsync(PodRecord pod, CancellationToken ct)
@@ -45,7 +82,8 @@ public sealed class Supervisor(
             await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady }, ct);
     }
 
-    async Task RecoverContainerAsync(ContainerRecord c, CancellationToken ct)
+    async Task RecoverContainerAsync(ContainerRecord c,
+        IReadOnlyDictionary<RuntimeHandler, IReadOnlyDictionary<string, RuncState>> listed, CancellationToken ct)
     {
         if (!c.Complete || pods.Get(c.PodId) is null)
         {
@@ -60,7 +98,8 @@ public sealed class Supervisor(
         // conmon's exit file needs no runtime: an exit while the daemon was down is seen even if runc is gone.
         if (handler.Monitor.ReadExit(c.Id) is { } exit) { await containerManager.RecordExitAsync(exit); return; }
         if (handler.Problem is { } problem) throw new InvalidOperationException($"runtime handler \"{handler.Name}\": {problem}");
-        var state = await handler.Monitor.Runc.StateAsync(c.Id, ct);
+        // Not in the handler's list (rare: its runtime state is gone or unreadable): `runc state` says which.
+        var state = listed.GetValueOrDefault(handler)?.GetValueOrDefault(c.Id) ?? await handler.Monitor.Runc.StateAsync(c.Id, ct);
         if (state is null || state.IsStopped)
             await containerManager.RecordExitAsync(new ContainerExit(c.Id, 255, DateTimeOffset.UtcNow));
         else if (state.IsCreated && c.State == ContainerRunState.Unknown)

@@ -26,12 +26,12 @@ public sealed partial class RuntimeServiceHandler
     public override Task<ListContainersResponse> ListContainers(ListContainersRequest request, ServerCallContext context)
     {
         var response = new ListContainersResponse();
-        response.Containers.Add(FilterContainers(request.Filter).Select(c => c.ToCri()));
+        response.Containers.Add(FilterContainers(request.Filter).Select(ListItems.For));
         return Task.FromResult(response);
     }
 
     public override Task StreamContainers(StreamContainersRequest request, IServerStreamWriter<StreamContainersResponse> responseStream, ServerCallContext context) =>
-        StreamPages(FilterContainers(request.Filter).Select(c => c.ToCri()), page =>
+        StreamPages(FilterContainers(request.Filter).Select(ListItems.For), page =>
         {
             var response = new StreamContainersResponse();
             response.Containers.Add(page);
@@ -40,7 +40,7 @@ public sealed partial class RuntimeServiceHandler
 
     IEnumerable<ContainerRecord> FilterContainers(ContainerFilter? filter)
     {
-        IEnumerable<ContainerRecord> containers = Containers.All.Where(c => c.Complete);
+        IEnumerable<ContainerRecord> containers = Containers.Ordered.Where(c => c.Complete);
         if (filter is not null)
         {
             if (!string.IsNullOrEmpty(filter.Id)) containers = containers.Where(c => c.Id.StartsWith(filter.Id, StringComparison.Ordinal));
@@ -48,7 +48,7 @@ public sealed partial class RuntimeServiceHandler
             if (filter.State is not null) containers = containers.Where(c => c.CriState() == filter.State.State);
             if (filter.LabelSelector.Count > 0) containers = containers.Where(c => RecordMapping.MatchesLabels(c.ContainerConfig().Labels, filter.LabelSelector));
         }
-        return containers.OrderBy(c => c.CreatedAt);
+        return containers;
     }
 
     ContainerRecord RequireContainer(string id)

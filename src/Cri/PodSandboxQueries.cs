@@ -26,12 +26,12 @@ public sealed partial class RuntimeServiceHandler
     public override Task<ListPodSandboxResponse> ListPodSandbox(ListPodSandboxRequest request, ServerCallContext context)
     {
         var response = new ListPodSandboxResponse();
-        response.Items.Add(FilterPods(request.Filter).Select(p => p.ToCri()));
+        response.Items.Add(FilterPods(request.Filter).Select(ListItems.For));
         return Task.FromResult(response);
     }
 
     public override Task StreamPodSandboxes(StreamPodSandboxesRequest request, IServerStreamWriter<StreamPodSandboxesResponse> responseStream, ServerCallContext context) =>
-        StreamPages(FilterPods(request.Filter).Select(p => p.ToCri()), page =>
+        StreamPages(FilterPods(request.Filter).Select(ListItems.For), page =>
         {
             var response = new StreamPodSandboxesResponse();
             response.PodSandboxes.Add(page);
@@ -40,14 +40,14 @@ public sealed partial class RuntimeServiceHandler
 
     IEnumerable<PodRecord> FilterPods(PodSandboxFilter? filter)
     {
-        IEnumerable<PodRecord> pods = Pods.All.Where(p => p.Complete);
+        IEnumerable<PodRecord> pods = Pods.Ordered.Where(p => p.Complete);
         if (filter is not null)
         {
             if (!string.IsNullOrEmpty(filter.Id)) pods = pods.Where(p => p.Id.StartsWith(filter.Id, StringComparison.Ordinal));
             if (filter.State is not null) pods = pods.Where(p => p.CriState() == filter.State.State);
             if (filter.LabelSelector.Count > 0) pods = pods.Where(p => RecordMapping.MatchesLabels(p.PodConfig().Labels, filter.LabelSelector));
         }
-        return pods.OrderBy(p => p.CreatedAt);
+        return pods;
     }
 
     PodRecord RequirePod(string id)

@@ -67,6 +67,15 @@ public static class RecordMapping
         return container;
     }
 
+    public static ContainerAttributes ToCriAttributes(this ContainerRecord c)
+    {
+        var config = c.ContainerConfig();
+        var attributes = new ContainerAttributes { Id = c.Id, Metadata = config.Metadata };
+        attributes.Labels.Add(config.Labels);
+        attributes.Annotations.Add(config.Annotations);
+        return attributes;
+    }
+
     public static ContainerStatus ToCriStatus(this ContainerRecord c)
     {
         var config = c.ContainerConfig();

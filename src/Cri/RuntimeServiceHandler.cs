@@ -15,4 +15,5 @@ public sealed partial class RuntimeServiceHandler(CriShimOptions options, Runtim
     PodStore Pods => services.GetRequiredService<PodStore>();
     ContainerStore Containers => services.GetRequiredService<ContainerStore>();
     LifecycleLocks Locks => services.GetRequiredService<LifecycleLocks>();
+    ListItemCache ListItems => services.GetRequiredService<ListItemCache>();
 }

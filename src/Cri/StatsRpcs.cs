@@ -31,14 +31,14 @@ public sealed partial class RuntimeServiceHandler
             return response;
         }, responseStream, context.CancellationToken);
 
-    async Task<List<ContainerStats>> CollectContainerStats(ContainerStatsFilter? filter, CancellationToken ct)
+    async Task<ContainerStats[]> CollectContainerStats(ContainerStatsFilter? filter, CancellationToken ct)
     {
         // kubelet wants stats of running containers only, as containerd answers.
         var selected = FilterContainers(filter is null ? null : new ContainerFilter { Id = filter.Id, PodSandboxId = filter.PodSandboxId, LabelSelector = { filter.LabelSelector } })
-            .Where(c => c.State == ContainerRunState.Running);
-        var list = new List<ContainerStats>();
-        foreach (var c in selected) list.Add(await StatsCollector.ContainerAsync(c, Pods.Get(c.PodId), ct));
-        return list;
+            .Where(c => c.State == ContainerRunState.Running)
+            .Select(c => (c, Pods.Get(c.PodId)))
+            .ToList();
+        return await StatsCollector.ContainersAsync(selected, ct);
     }
 
     public override async Task<PodSandboxStatsResponse> PodSandboxStats(PodSandboxStatsRequest request, ServerCallContext context) =>

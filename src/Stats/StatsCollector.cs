@@ -13,19 +13,16 @@ namespace CriShim.Stats;
 /// </summary>
 public sealed class StatsCollector(
     CriShimOptions options, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
-    NetworkStatsReader network, ContainerStore containers, Runtimes.RuntimeHandlers handlers)
+    NetworkStatsReader network, ContainerStore containers, Runtimes.RuntimeHandlers handlers, ListItemCache items)
 {
+    /// <summary>How many containers' stats are read at once: the cgroup reads are blocking file reads, a sandbox's a process.</summary>
+    static readonly int Parallelism = Math.Clamp(Environment.ProcessorCount, 2, 8);
+
     public string WritableLayerDir(string containerId) => Path.Combine(options.Root, "rw", containerId, "upper");
 
     public async Task<ContainerStats> ContainerAsync(ContainerRecord c, PodRecord? pod, CancellationToken ct)
     {
-        var config = c.ContainerConfig();
-        var stats = new ContainerStats
-        {
-            Attributes = new ContainerAttributes { Id = c.Id, Metadata = config.Metadata },
-        };
-        stats.Attributes.Labels.Add(config.Labels);
-        stats.Attributes.Annotations.Add(config.Annotations);
+        var stats = new ContainerStats { Attributes = items.AttributesOf(c) };
         var now = RecordMapping.UnixNanos(DateTimeOffset.UtcNow);
         var handler = handlers.ForOrDefault(pod);
         // In a sandbox the workload runs in the sandbox process: its kernel counts per container.
@@ -45,6 +42,17 @@ public sealed class StatsCollector(
         return stats;
     }
 
+    /// <summary>Stats of many containers, in the order given, a few read at a time.</summary>
+    public async Task<ContainerStats[]> ContainersAsync(IReadOnlyList<(ContainerRecord Container, PodRecord? Pod)> selected, CancellationToken ct)
+    {
+        var results = new ContainerStats[selected.Count];
+        if (selected.Count == 1) results[0] = await ContainerAsync(selected[0].Container, selected[0].Pod, ct);
+        else if (selected.Count > 1)
+            await Parallel.ForEachAsync(Enumerable.Range(0, selected.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+                async (i, t) => results[i] = await ContainerAsync(selected[i].Container, selected[i].Pod, t));
+        return results;
+    }
+
     public async Task<PodSandboxStats> PodAsync(PodRecord pod, CancellationToken ct)
     {
         var config = pod.PodConfig();
@@ -57,8 +65,7 @@ public sealed class StatsCollector(
         stats.Attributes.Annotations.Add(config.Annotations);
         var now = RecordMapping.UnixNanos(DateTimeOffset.UtcNow);
         var members = containers.InPod(pod.Id).Where(c => c.Complete).ToList();
-        foreach (var c in members.Where(c => c.State == ContainerRunState.Running))
-            stats.Linux.Containers.Add(await ContainerAsync(c, pod, ct));
+        stats.Linux.Containers.Add(await ContainersAsync(members.Where(c => c.State == ContainerRunState.Running).Select(c => (c, (PodRecord?)pod)).ToList(), ct));
 
         // The pod's own cgroup when kubelet gave one; else the sum of its containers.
         // A sandbox's own cgroup (its infra's) holds the sandbox process, so the whole pod.

@@ -6,6 +6,7 @@ namespace CriShim.Stores;
 public interface IRecord
 {
     string Id { get; }
+    DateTimeOffset CreatedAt { get; }
 }
 
 /// <summary>
@@ -18,6 +19,11 @@ public class RecordStore<T> where T : class, IRecord
     readonly string _dir;
     readonly JsonSerializerOptions _json;
     readonly SemaphoreSlim _writeLock = new(1, 1);
+    long _version;
+    Snapshot? _ordered;
+
+    /// <summary>The records in creation order as of one version of the store.</summary>
+    sealed record Snapshot(long Version, T[] Records);
 
     /// <param name="validate">Throws for a record that parses but cannot be used (e.g. its stored CRI config is not
     /// valid protobuf): it is set aside at load like unreadable JSON, instead of failing every later List.</param>
@@ -31,6 +37,27 @@ public class RecordStore<T> where T : class, IRecord
     }
 
     public IReadOnlyCollection<T> All => (IReadOnlyCollection<T>)_records.Values;
+
+    /// <summary>
+    /// Every record, oldest first (ID breaks ties), as List answers: sorted once per change of the store instead of
+    /// once per call. The version is read before the records, so a snapshot never misses a change of its version;
+    /// one built while a change lands merely carries an older version and is rebuilt by the next reader.
+    /// </summary>
+    public IReadOnlyList<T> Ordered
+    {
+        get
+        {
+            var version = Interlocked.Read(ref _version);
+            if (Volatile.Read(ref _ordered) is { } current && current.Version == version) return current.Records;
+            var records = _records.Values.ToArray();
+            Array.Sort(records, static (a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : string.CompareOrdinal(a.Id, b.Id));
+            Volatile.Write(ref _ordered, new Snapshot(version, records));
+            return records;
+        }
+    }
+
+    /// <summary>After every change of <see cref="_records"/>: the ordered snapshot is stale.</summary>
+    void Changed() => Interlocked.Increment(ref _version);
 
     public T? Get(string id) => _records.GetValueOrDefault(id);
 
@@ -56,6 +83,7 @@ public class RecordStore<T> where T : class, IRecord
         {
             await AtomicFile.WriteJsonAsync(PathOf(record.Id), record, _json, CancellationToken.None);
             _records[record.Id] = record;
+            Changed();
         }
         finally { _writeLock.Release(); }
     }
@@ -71,6 +99,7 @@ public class RecordStore<T> where T : class, IRecord
             if (ReferenceEquals(next, current)) return current;
             await AtomicFile.WriteJsonAsync(PathOf(id), next, _json, CancellationToken.None);
             _records[id] = next;
+            Changed();
             return next;
         }
         finally { _writeLock.Release(); }
@@ -83,6 +112,7 @@ public class RecordStore<T> where T : class, IRecord
         {
             AtomicFile.Delete(PathOf(id));
             _records.TryRemove(id, out _);
+            Changed();
         }
         finally { _writeLock.Release(); }
     }

@@ -75,6 +75,41 @@ public sealed class ReportTests
     }
 
     [Test]
+    public void The_density_rows_show_each_checkpoint_the_growth_to_the_last_and_the_restart_time_against_its_target()
+    {
+        var settings = BenchSettings.Full(20);
+        Assert.That(settings.DensityCheckpoints, Is.EqualTo(new[] { 1, 100, 250 }));
+        var m = new Measurements();
+        foreach (var (rt, at1, at250, restart) in new[] { ("crishim", 1.0, 1.5, 700.0), ("containerd", 4.0, 5.0, 1400.0) })
+        {
+            m.Add(rt, DensityWorkload.At("ListContainerStats", 1), at1);
+            m.Add(rt, DensityWorkload.At("ListContainerStats", 250), at250);
+            m.Add(rt, DensityWorkload.At(DensityWorkload.Restart, 100), restart);
+        }
+        var md = new Report(m, Machine, Conditions(), settings, TimeSpan.FromMinutes(2)).ToMarkdown();
+        string[] rows =
+        [
+            "| ListContainerStats p99 at 1 pod (ms) | 1.00 | 4.00 | 0.25 |",
+            "| ListContainerStats p99 at 100 pods (ms) | – | – |",
+            "| ListContainerStats p99 at 250 pods (ms) | 1.50 | 5.00 | 0.30 | ≤ 1: ✅ met |",
+            "| ListContainerStats p99 growth 250 pods / 1 pod (×) | 1.50 | 1.25 | | ≤ 2× (CriShim): ✅ met |",
+            "| restart: start to serving with 100 pods recorded (ms) | 700 | 1400 | 0.50 | ≤ 1000 ms (CriShim): ✅ met |",
+        ];
+        foreach (var row in rows) Assert.That(md, Does.Contain(row));
+    }
+
+    [Test]
+    public void The_command_line_takes_the_density_size_and_a_workload_subset()
+    {
+        var o = BenchOptions.Parse(["--density-pods", "40", "--workloads", "density,image"]);
+        Assert.That(o.DensityPods, Is.EqualTo(40));
+        Assert.That(o.Workloads, Is.EqualTo(new[] { "density", "image" }));
+        Assert.That(BenchSettings.QuickRun(null, o.DensityPods).DensityCheckpoints, Is.EqualTo(new[] { 1, 40 }), "the restart happens at the last pod when fewer than 100");
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--workloads", "density,nap"]));
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--density-pods", "0"]));
+    }
+
+    [Test]
     public void The_command_line_takes_the_realism_options()
     {
         var o = BenchOptions.Parse(["--quick", "--cni", "minimal", "--crictl", "/opt/x/crictl", "--force", "--settle", "30", "--max-load", "1.5", "--out", "/tmp/o"]);

@@ -47,6 +47,21 @@ public class CgroupStatsReaderTests
     }
 
     [Test]
+    public void A_control_file_larger_than_one_read_buffer_is_read_to_its_end()
+    {
+        using var fs = FakeCgroupFs.Hybrid();
+        var padding = string.Concat(Enumerable.Range(0, 600).Select(i => $"padding_key_{i} {i}\n"));
+        Assert.That(padding.Length, Is.GreaterThan(2 * 4096));
+        fs.Write("memory", Pod, "memory.usage_in_bytes", "10000000\n");
+        fs.Write("memory", Pod, "memory.stat", padding + "total_rss 4000000\ntotal_inactive_file 3000000\n");
+
+        var stats = new CgroupStatsReader(fs.Layout).Read(Pod);
+
+        Assert.That(stats!.MemoryRssBytes, Is.EqualTo(4000000UL));
+        Assert.That(stats.MemoryWorkingSetBytes, Is.EqualTo(7000000UL));
+    }
+
+    [Test]
     public void V1_unlimited_memory_has_no_limit_and_no_available_bytes()
     {
         using var fs = FakeCgroupFs.Hybrid();

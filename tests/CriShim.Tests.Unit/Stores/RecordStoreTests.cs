@@ -25,6 +25,26 @@ public sealed class RecordStoreTests
     };
 
     [Test]
+    public async Task Ordered_ListsRecordsOldestFirst_AndFollowsEverySaveUpdateAndDelete()
+    {
+        var store = Open();
+        await store.SaveAsync(Pod("b") with { CreatedAt = DateTimeOffset.UnixEpoch.AddSeconds(2) });
+        await store.SaveAsync(Pod("a") with { CreatedAt = DateTimeOffset.UnixEpoch.AddSeconds(1) });
+        Assert.That(store.Ordered.Select(p => p.Id), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(store.Ordered, Is.SameAs(store.Ordered), "no change, no new snapshot");
+
+        await store.SaveAsync(Pod("c") with { CreatedAt = DateTimeOffset.UnixEpoch });
+        Assert.That(store.Ordered.Select(p => p.Id), Is.EqualTo(new[] { "c", "a", "b" }));
+
+        await store.UpdateAsync("a", p => p with { State = PodState.Ready });
+        Assert.That(store.Ordered.Single(p => p.Id == "a").State, Is.EqualTo(PodState.Ready));
+
+        await store.DeleteAsync("c");
+        Assert.That(store.Ordered.Select(p => p.Id), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(Open().Ordered.Select(p => p.Id), Is.EqualTo(new[] { "a", "b" }), "a reload orders the same");
+    }
+
+    [Test]
     public async Task SavedUpdatedAndDeletedRecords_AreWhatAReloadSees()
     {
         var store = Open();
