@@ -45,6 +45,7 @@ public sealed class ContainerManager(
         var handler = handlers.For(pod);
 
         var id = Ids.New();
+        var imageVolumes = ImageVolumes.Plan(config, images, BundleDir(id));
         var record = new ContainerRecord
         {
             Id = id, PodId = pod.Id, Name = meta.Name, Attempt = meta.Attempt,
@@ -52,13 +53,16 @@ public sealed class ContainerManager(
             ImageRef = imageName, ImageId = image.Id, ImageRepoDigest = image.RepoDigests.FirstOrDefault() ?? "",
             CreatedAt = DateTimeOffset.UtcNow, BundleDir = BundleDir(id), RootfsDir = Path.Combine(BundleDir(id), "rootfs"),
             LogPath = logPath ?? "", StopSignal = string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal,
-            LayerDirs = image.LayerDirs,
+            LayerDirs = image.LayerDirs, ImageVolumes = imageVolumes,
         };
         if (containers.Names.Reserve(record.ReservedName, id) is { } holder)
             throw CriException.Exists($"container name \"{record.ReservedName}\" is reserved for \"{holder}\"");
         try
         {
             await containers.SaveAsync(record, CancellationToken.None);
+            // Saved, the record keeps its volume images from removal; one removed just before is gone for good.
+            if (imageVolumes.FirstOrDefault(v => images.Get(v.ImageId) is null) is { } removed)
+                throw CriException.NotFound($"image {removed.ImageId} of the volume at \"{removed.ContainerPath}\" was removed; pull it again");
             var pid = await SetUpAsync(record, pod, config, podConfig, image, handler, ct);
             record = record with { Pid = pid, Complete = true };
             await containers.SaveAsync(record, CancellationToken.None);
@@ -101,6 +105,7 @@ public sealed class ContainerManager(
         Directory.CreateDirectory(Path.Combine(rw, "work"));
         Directory.CreateDirectory(record.RootfsDir);
         OverlayRootfs.Mount(new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir));
+        var imageVolumeSources = ImageVolumes.MountAll(record.ImageVolumes);
 
         var podFiles = new PodFilePaths(
             Path.Combine(pod.PodDir, PodFiles.HostnameFile), Path.Combine(pod.PodDir, PodFiles.HostsFile),
@@ -116,6 +121,7 @@ public sealed class ContainerManager(
                 !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null),
             TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(config, handler, ct),
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
+            ImageVolumeSources = imageVolumeSources,
         });
         var spec = new ContainerSpecGenerator().Generate(input);
         await BundleWriter.WriteAsync(record.BundleDir, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
@@ -212,7 +218,7 @@ public sealed class ContainerManager(
         log.LogInformation("container {ContainerId} removed", c.Id);
     }
 
-    /// <summary>Releases the runc container, monitor files, rootfs mount, bundle and writable layer. Idempotent.</summary>
+    /// <summary>Releases the runc container, monitor files, rootfs and image volume mounts, bundle and writable layer. Idempotent.</summary>
     public async Task TearDownAsync(ContainerRecord c)
     {
         var pod = pods.Get(c.PodId);
@@ -225,6 +231,7 @@ public sealed class ContainerManager(
             catch (Exception e) { log.LogWarning(e, "container {ContainerId}: removing its cgroup failed", c.Id); }
         }
         OverlayRootfs.Unmount(c.RootfsDir);
+        ImageVolumes.UnmountAll(c.BundleDir);
         if (Directory.Exists(c.BundleDir)) Directory.Delete(c.BundleDir, recursive: true);
         if (Directory.Exists(WritableDir(c.Id))) Directory.Delete(WritableDir(c.Id), recursive: true);
     }

@@ -15,7 +15,7 @@ public sealed partial class ImageServiceHandler(ImageStore store, ImagePuller pu
         ImageErrorKind.Unauthorized => StatusCode.Unauthenticated,
         ImageErrorKind.Unavailable => StatusCode.Unavailable,
         ImageErrorKind.Corrupt => StatusCode.DataLoss,
-        ImageErrorKind.Unsafe or ImageErrorKind.Unsupported => StatusCode.FailedPrecondition,
+        ImageErrorKind.Unsafe or ImageErrorKind.Unsupported or ImageErrorKind.InUse => StatusCode.FailedPrecondition,
         _ => StatusCode.Unknown,
     }, e.Message, e);
 

@@ -51,7 +51,7 @@ public static class ContainerSpecMapper
             Tty = config.Tty,
             Stdin = config.Stdin,
             Hostname = hostNetwork ? null : NullIfEmpty(sandbox.Hostname),
-            Mounts = [.. config.Mounts.Select(MapMount)],
+            Mounts = [.. config.Mounts.Select(m => MapMount(m, context.ImageVolumeSources))],
             Devices = [.. config.Devices.Select(d => new DeviceInput(d.ContainerPath, d.HostPath, d.Permissions))],
             PodFiles = context.PodFiles,
             Namespaces = namespaces,
@@ -125,10 +125,18 @@ public static class ContainerSpecMapper
         };
     }
 
-    public static MountInput MapMount(CriMount mount)
+    /// <summary>
+    /// A CRI mount as a bind: of its host path, or for an image volume of the host directory the image was stacked at
+    /// (<paramref name="imageVolumeSources"/>, by container path), always read-only.
+    /// </summary>
+    public static MountInput MapMount(CriMount mount, IReadOnlyDictionary<string, string>? imageVolumeSources = null)
     {
-        if (mount.Image is { } image && !string.IsNullOrEmpty(image.Image) && string.IsNullOrEmpty(mount.HostPath))
-            throw new SpecException($"image volume mounts ({mount.ContainerPath}) are not supported");
+        if (mount.Image is { Image.Length: > 0 } image)
+        {
+            if (imageVolumeSources?.GetValueOrDefault(mount.ContainerPath) is not { } source)
+                throw new SpecException($"image volume at \"{mount.ContainerPath}\" ({image.Image}) was not mounted");
+            return new MountInput(mount.ContainerPath, source, Readonly: true, OciPropagation.Private);
+        }
         if (mount.UidMappings.Count > 0 || mount.GidMappings.Count > 0)
             throw new SpecException($"id-mapped mounts ({mount.ContainerPath}) are not supported");
         var propagation = mount.Propagation switch

@@ -177,10 +177,18 @@ public class ContainerSpecMapperTests
     }
 
     [Test]
-    public void Image_volumes_are_refused()
+    public void An_image_volume_binds_its_stacked_directory_read_only()
+    {
+        var mount = new CriMount { ContainerPath = "/img", Image = new ImageSpec { Image = "busybox" }, Propagation = CriPropagation.PropagationBidirectional };
+        var input = ContainerSpecMapper.MapMount(mount, new Dictionary<string, string> { ["/img"] = "/run/crishim/containers/c1/volumes/0" });
+        Assert.That(input, Is.EqualTo(new MountInput("/img", "/run/crishim/containers/c1/volumes/0", true, CriShim.Runtime.Oci.MountPropagation.Private)));
+    }
+
+    [Test]
+    public void An_image_volume_that_was_not_mounted_is_refused()
     {
         var mount = new CriMount { ContainerPath = "/img", Image = new ImageSpec { Image = "busybox" } };
-        Assert.That(() => ContainerSpecMapper.MapMount(mount), Throws.TypeOf<SpecException>().With.Message.Contains("not supported"));
+        Assert.That(() => ContainerSpecMapper.MapMount(mount), Throws.TypeOf<SpecException>().With.Message.Contains("/img").And.Message.Contains("not mounted"));
     }
 
     [Test]
