@@ -104,8 +104,11 @@ public sealed class ContainerManager(
         Directory.CreateDirectory(Path.Combine(rw, "upper"));
         Directory.CreateDirectory(Path.Combine(rw, "work"));
         Directory.CreateDirectory(record.RootfsDir);
-        OverlayRootfs.Mount(new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir));
-        var imageVolumeSources = ImageVolumes.MountAll(record.ImageVolumes);
+        var userns = ContainerSpecMapper.PodUserNamespaceInput(pod.ParsedConfig, pod.UserNsPath);
+        var rootfs = new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir);
+        if (userns is null) OverlayRootfs.Mount(rootfs);
+        else UserNamespaceRootfs.Mount(rootfs, userns, Path.Combine(record.BundleDir, "idmap"));
+        var imageVolumeSources = ImageVolumes.MountAll(record.ImageVolumes, userns?.Path);
 
         var podFiles = new PodFilePaths(
             Path.Combine(pod.PodDir, PodFiles.HostnameFile), Path.Combine(pod.PodDir, PodFiles.HostsFile),
@@ -118,7 +121,8 @@ public sealed class ContainerManager(
             // In a sandbox the kernel is the sandbox's: a target's host PID namespace means nothing there, and runsc
             // puts containers whose specs name the same PID namespace path in one namespace of its own.
             Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
-                !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null),
+                !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null,
+                userns),
             TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(config, handler, ct),
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
             ImageVolumeSources = imageVolumeSources,

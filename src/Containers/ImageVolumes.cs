@@ -51,13 +51,18 @@ public static class ImageVolumes
         return parts.Count == 0 ? null : string.Join('/', parts);
     }
 
-    /// <summary>Stacks every volume read-only; returns container path → host source to bind. Undone by <see cref="UnmountAll"/>.</summary>
-    public static IReadOnlyDictionary<string, string> MountAll(IReadOnlyList<ImageVolumeRecord> volumes)
+    /// <summary>
+    /// Stacks every volume read-only (over idmapped layers in a pod with a user namespace, so image files owned by root
+    /// are the pod root's); returns container path → host source to bind. Undone by <see cref="UnmountAll"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> MountAll(IReadOnlyList<ImageVolumeRecord> volumes, string? userNsPath = null)
     {
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var volume in volumes)
         {
-            OverlayRootfs.Mount(new OverlayLayout(volume.LayerDirs, null, null, volume.MountDir, ReadOnly: true));
+            var layout = new OverlayLayout(volume.LayerDirs, null, null, volume.MountDir, ReadOnly: true);
+            if (userNsPath is null) OverlayRootfs.Mount(layout);
+            else IdmappedMount.MountOverlay(layout, userNsPath, volume.MountDir + ".idmap");
             sources[volume.ContainerPath] = SourceOf(volume);
         }
         return sources;
