@@ -108,7 +108,8 @@ public sealed class ContainerManager(
         var rootfs = new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir);
         if (userns is null) OverlayRootfs.Mount(rootfs);
         else UserNamespaceRootfs.Mount(rootfs, userns, Path.Combine(record.BundleDir, "idmap"));
-        var imageVolumeSources = ImageVolumes.MountAll(record.ImageVolumes, userns?.Path);
+        var preparedSources = ImageVolumes.MountAll(record.ImageVolumes, userns?.Path)
+            .Concat(IdmappedBinds.Stage(config, userns, record.BundleDir)).ToDictionary(StringComparer.Ordinal);
 
         var podFiles = new PodFilePaths(
             Path.Combine(pod.PodDir, PodFiles.HostnameFile), Path.Combine(pod.PodDir, PodFiles.HostsFile),
@@ -125,7 +126,7 @@ public sealed class ContainerManager(
                 userns),
             TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(config, handler, ct),
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
-            ImageVolumeSources = imageVolumeSources,
+            PreparedMountSources = preparedSources,
         });
         var spec = new ContainerSpecGenerator().Generate(input);
         await BundleWriter.WriteAsync(record.BundleDir, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
@@ -236,6 +237,7 @@ public sealed class ContainerManager(
         }
         OverlayRootfs.Unmount(c.RootfsDir);
         ImageVolumes.UnmountAll(c.BundleDir);
+        IdmappedBinds.UnmountAll(c.BundleDir);
         if (Directory.Exists(c.BundleDir)) Directory.Delete(c.BundleDir, recursive: true);
         if (Directory.Exists(WritableDir(c.Id))) Directory.Delete(WritableDir(c.Id), recursive: true);
     }

@@ -24,8 +24,9 @@ public sealed record ContainerSpecContext
     /// <summary>PID namespace path of the TARGET container, when namespace_options.pid is TARGET.</summary>
     public string? TargetPidNamespacePath { get; init; }
     public string? CgroupsPath { get; init; }
-    /// <summary>Host directories where image volumes are stacked, by the mount's container path.</summary>
-    public IReadOnlyDictionary<string, string> ImageVolumeSources { get; init; } = new Dictionary<string, string>();
+    /// <summary>Host sources the daemon prepared, by the mount's container path: where image volumes are stacked,
+    /// idmapped clones of mapped mounts.</summary>
+    public IReadOnlyDictionary<string, string> PreparedMountSources { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>What the daemon decided for a pod's infra process.</summary>

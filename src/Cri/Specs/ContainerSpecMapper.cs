@@ -52,7 +52,7 @@ public static class ContainerSpecMapper
             Tty = config.Tty,
             Stdin = config.Stdin,
             Hostname = hostNetwork ? null : NullIfEmpty(sandbox.Hostname),
-            Mounts = [.. config.Mounts.Select(m => MapMount(m, context.ImageVolumeSources))],
+            Mounts = [.. config.Mounts.Select(m => MapMount(m, context.PreparedMountSources))],
             Devices = [.. config.Devices.Select(d => new DeviceInput(d.ContainerPath, d.HostPath, d.Permissions))],
             PodFiles = context.PodFiles,
             Namespaces = namespaces,
@@ -160,26 +160,27 @@ public static class ContainerSpecMapper
     static CriShim.Runtime.Oci.Model.IdMapping IdMapping(IDMapping m) => new(m.ContainerId, m.HostId, m.Length);
 
     /// <summary>
-    /// A CRI mount as a bind: of its host path, or for an image volume of the host directory the image was stacked at
-    /// (<paramref name="imageVolumeSources"/>, by container path), always read-only.
+    /// A CRI mount as a bind: of its host path, or of what the daemon prepared for it (<paramref name="preparedSources"/>,
+    /// by container path): the stacked image of an image volume (always read-only), the idmapped clone of a mapped mount.
     /// </summary>
-    public static MountInput MapMount(CriMount mount, IReadOnlyDictionary<string, string>? imageVolumeSources = null)
+    public static MountInput MapMount(CriMount mount, IReadOnlyDictionary<string, string>? preparedSources = null)
     {
+        var prepared = preparedSources?.GetValueOrDefault(mount.ContainerPath);
         if (mount.Image is { Image.Length: > 0 } image)
         {
-            if (imageVolumeSources?.GetValueOrDefault(mount.ContainerPath) is not { } source)
+            if (prepared is null)
                 throw new SpecException($"image volume at \"{mount.ContainerPath}\" ({image.Image}) was not mounted");
-            return new MountInput(mount.ContainerPath, source, Readonly: true, OciPropagation.Private);
+            return new MountInput(mount.ContainerPath, prepared, Readonly: true, OciPropagation.Private);
         }
-        if (mount.UidMappings.Count > 0 || mount.GidMappings.Count > 0)
-            throw new SpecException($"id-mapped mounts ({mount.ContainerPath}) are not supported");
+        if ((mount.UidMappings.Count > 0 || mount.GidMappings.Count > 0) && prepared is null)
+            throw new SpecException($"id-mapped mount at \"{mount.ContainerPath}\" was not prepared (it needs the pod's user namespace)");
         var propagation = mount.Propagation switch
         {
             CriPropagation.PropagationBidirectional => OciPropagation.Bidirectional,
             CriPropagation.PropagationHostToContainer => OciPropagation.HostToContainer,
             _ => OciPropagation.Private,
         };
-        return new MountInput(mount.ContainerPath, mount.HostPath, mount.Readonly || mount.RecursiveReadOnly, propagation);
+        return new MountInput(mount.ContainerPath, prepared ?? mount.HostPath, mount.Readonly || mount.RecursiveReadOnly, propagation);
     }
 
     public static SecurityInput Security(LinuxContainerSecurityContext sc) => new()

@@ -140,6 +140,42 @@ public class UserNamespaceTests : LifecycleFixture
     }
 
     [Test]
+    public async Task AVolumeWithThePodsMappings_IsIdmapped_SoHostRootFilesAreThePodRoots()
+    {
+        var volume = TestPaths.NewTempDir("userns-volume");
+        await File.WriteAllTextAsync(Path.Combine(volume, "owned-by-host-root"), "data\n");
+        var (pod, config) = await RunPodAsync(Unique("usvol"), c => InUserNamespace(c));
+        var container = ContainerConfig("vol", "sleep", "1000");
+        var mapped = new Mount { ContainerPath = "/mapped", HostPath = volume };
+        mapped.UidMappings.Add(config.Linux.SecurityContext.NamespaceOptions.UsernsOptions.Uids);
+        mapped.GidMappings.Add(config.Linux.SecurityContext.NamespaceOptions.UsernsOptions.Gids);
+        container.Mounts.Add(mapped);
+        container.Mounts.Add(new Mount { ContainerPath = "/plain", HostPath = volume });
+        var c = await StartAsync(pod, config, container);
+
+        Assert.That((await ExecTextAsync(c, "stat", "-c", "%u:%g", "/mapped/owned-by-host-root", "/plain/owned-by-host-root")).Split('\n')[..2],
+            Is.EqualTo(new[] { "0:0", "65534:65534" }), "idmapped vs plain bind of the same directory");
+        await ExecTextAsync(c, "sh", "-c", "echo written > /mapped/by-pod-root && chown 1000:1000 /mapped/by-pod-root");
+        Assert.That(await HostAsync("stat", "-c", "%u:%g", Path.Combine(volume, "by-pod-root")), Is.EqualTo("1000:1000"), "through an idmapped mount, IDs land on disk unshifted");
+        var staged = Path.Combine(Daemon.State, "containers", c, "idmapped");
+        Assert.That(await File.ReadAllTextAsync("/proc/self/mountinfo"), Does.Contain(staged));
+
+        await Runtime.StopContainerAsync(new StopContainerRequest { ContainerId = c });
+        await Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = c });
+        Assert.That(await File.ReadAllTextAsync("/proc/self/mountinfo"), Does.Not.Contain(staged));
+        Assert.That(File.Exists(Path.Combine(volume, "owned-by-host-root")), Is.True, "removing the container touched the volume");
+
+        var otherMappings = ContainerConfig("other", "true");
+        var wrong = new Mount { ContainerPath = "/wrong", HostPath = volume };
+        wrong.UidMappings.Add(new IDMapping { ContainerId = 0, HostId = HostBase + 65536, Length = 65536 });
+        otherMappings.Mounts.Add(wrong);
+        var e = Assert.ThrowsAsync<RpcException>(() => CreateAsync(pod, config, otherMappings))!;
+        Assert.That(e.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(e.Status.Detail, Does.Contain("/wrong").And.Contain("pod's user namespace mappings"));
+        Directory.Delete(volume, true);
+    }
+
+    [Test]
     public async Task UserNamespaceModeTarget_AndHostNetworkWithAUserNamespace_AreRefusedWithClearMessages()
     {
         var target = PodConfig(Unique("ustgt"), c =>

@@ -192,6 +192,16 @@ public class ContainerSpecMapperTests
     }
 
     [Test]
+    public void An_id_mapped_mount_binds_its_prepared_clone_keeping_its_mode()
+    {
+        var mount = new CriMount { ContainerPath = "/data", HostPath = "/var/lib/kubelet/pods/x/volumes/v", Readonly = true };
+        mount.UidMappings.Add(new IDMapping { ContainerId = 0, HostId = 100000, Length = 65536 });
+        var input = ContainerSpecMapper.MapMount(mount, new Dictionary<string, string> { ["/data"] = "/run/crishim/containers/c1/idmapped/0" });
+        Assert.That((input.HostPath, input.Readonly), Is.EqualTo(("/run/crishim/containers/c1/idmapped/0", true)));
+        Assert.That(() => ContainerSpecMapper.MapMount(mount), Throws.TypeOf<SpecException>().With.Message.Contains("/data").And.Message.Contains("user namespace"));
+    }
+
+    [Test]
     public void The_infra_spec_creates_the_pod_pid_namespace()
     {
         var input = ContainerSpecMapper.MapSandbox(Sandbox(), new SandboxSpecContext
