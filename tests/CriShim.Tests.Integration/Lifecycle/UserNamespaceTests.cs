@@ -209,6 +209,18 @@ public class UserNamespaceTests : LifecycleFixture
     }
 
     [Test]
+    public async Task AUserNamespacePod_KeepsItsUserNamespaceAcrossADaemonRestart()
+    {
+        var (pod, config) = await RunPodAsync(Unique("usrs"), c => InUserNamespace(c));
+        var before = await StartAsync(pod, config, ContainerConfig("before", "sleep", "1000"));
+        await Daemon.RestartAsync();
+        var after = await StartAsync(pod, config, ContainerConfig("after", "sleep", "1000"));
+        Assert.That(await HostAsync("readlink", $"/proc/{await HostPidOfAsync(after)}/ns/user"),
+            Is.EqualTo(await HostAsync("readlink", $"/proc/{await HostPidOfAsync(before)}/ns/user")));
+        Assert.That((await ExecTextAsync(after, "stat", "-c", "%u", "/bin/busybox")).Trim(), Is.EqualTo("0"));
+    }
+
+    [Test]
     public async Task Status_ReportsUserNamespaceSupportForRunc()
     {
         var status = await Runtime.StatusAsync(new StatusRequest());
