@@ -238,6 +238,8 @@ public sealed class ContainerManager(
         OverlayRootfs.Unmount(c.RootfsDir);
         ImageVolumes.UnmountAll(c.BundleDir);
         IdmappedBinds.UnmountAll(c.BundleDir);
+        // Whatever a crash left mounted below the bundle (idmapped layer clones mid-setup) must not be deleted through.
+        Unmounter.UnmountAllBelow(c.BundleDir);
         if (Directory.Exists(c.BundleDir)) Directory.Delete(c.BundleDir, recursive: true);
         if (Directory.Exists(WritableDir(c.Id))) Directory.Delete(WritableDir(c.Id), recursive: true);
     }

@@ -221,6 +221,25 @@ public class UserNamespaceTests : LifecycleFixture
     }
 
     [Test]
+    public async Task RemovingAContainer_NeverDeletesThroughAMountACrashLeftBelowItsBundle()
+    {
+        var (pod, config) = await RunPodAsync(Unique("usleft"), c => InUserNamespace(c));
+        var c = await CreateAsync(pod, config, ContainerConfig("left", "true"));
+        // What a daemon killed between cloning a layer and stacking the overlay leaves: a mount in the staging dir.
+        var precious = TestPaths.NewTempDir("userns-layer");
+        await File.WriteAllTextAsync(Path.Combine(precious, "layer-file"), "shared by every image using the layer");
+        var leftover = Path.Combine(Daemon.State, "containers", c, "idmap", "0");
+        Directory.CreateDirectory(leftover);
+        await ProcessRunner.RunAsync("mount", ["--bind", precious, leftover]);
+
+        await Runtime.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = c });
+        Assert.That(File.Exists(Path.Combine(precious, "layer-file")), Is.True, "the teardown deleted files through a leftover mount");
+        Assert.That(await File.ReadAllTextAsync("/proc/self/mountinfo"), Does.Not.Contain(leftover));
+        Assert.That(Directory.Exists(Path.Combine(Daemon.State, "containers", c)), Is.False);
+        Directory.Delete(precious, true);
+    }
+
+    [Test]
     public async Task Status_ReportsUserNamespaceSupportForRunc()
     {
         var status = await Runtime.StatusAsync(new StatusRequest());
