@@ -119,4 +119,25 @@ public class ImageVolumeTests : LifecycleFixture
         await Runtime.RemovePodSandboxAsync(new RemovePodSandboxRequest { PodSandboxId = pod });
         Assert.That(await File.ReadAllTextAsync("/proc/self/mountinfo"), Does.Not.Contain(VolumesDirOf(Daemon.State, c)));
     }
+
+    [Test]
+    public async Task AHalfCreatedContainerWithAnImageVolume_IsUnmountedAtRestart_AndItsImageFreed()
+    {
+        var image = $"{(await TestRegistry.GetSharedAsync()).Host}/crishim-test/image-3:latest";
+        await Daemon.PullAsync(image);
+        var (pod, config) = await RunPodAsync(Unique("imghalf"));
+        var c = await CreateAsync(pod, config, WithImageVolume("half", image, "/img"));
+        var record = Path.Combine(Daemon.Root, "containers", c + ".json");
+        // What a crash between "record written" and "container complete" leaves: the record without its completion mark.
+        var json = await File.ReadAllTextAsync(record);
+        Assert.That(json, Does.Contain("\"complete\":true"));
+        await File.WriteAllTextAsync(record, json.Replace("\"complete\":true", "\"complete\":false"));
+        Daemon.Kill();
+        await Daemon.RestartAsync();
+
+        Assert.That(File.Exists(record), Is.False);
+        Assert.That(await File.ReadAllTextAsync("/proc/self/mountinfo"), Does.Not.Contain(VolumesDirOf(Daemon.State, c)));
+        await Daemon.Images.RemoveImageAsync(new RemoveImageRequest { Image = new ImageSpec { Image = image } });
+        Assert.That((await Daemon.Images.ImageStatusAsync(new ImageStatusRequest { Image = new ImageSpec { Image = image } })).Image, Is.Null);
+    }
 }
