@@ -9,6 +9,8 @@ namespace CriShim.Runtime.Network;
 /// <summary>Creates a pod's network, IPC and UTS namespaces pinned to files (STATE/ns/POD/{net,ipc,uts}) without a
 /// long-running process: util-linux `unshare --net=FILE ...` bind-mounts /proc/PID/ns/X onto each file, and the
 /// command it runs inside sets the hostname, brings loopback up and writes the sysctls.</summary>
+/// <remarks>A pod with a user namespace gets it pinned too (STATE/ns/POD/user), and its other namespaces are created
+/// inside it so they belong to it: see NamespacePins.UserNamespace.cs.</remarks>
 public sealed partial class NamespacePins
 {
     private readonly string _root;
@@ -35,11 +37,19 @@ public sealed partial class NamespacePins
     public async Task<PodNamespaces> CreateAsync(string podId, PodNamespaceRequest request, CancellationToken ct = default)
     {
         var dir = PodDir(podId);
+        var setup = SetupCommand(request);
+        if (request.User is { } user)
+        {
+            Oci.IdMaps.Validate(user.Uids, "uid mappings");
+            Oci.IdMaps.Validate(user.Gids, "gid mappings");
+        }
         Directory.CreateDirectory(dir);
         var result = new PodNamespaces(
             request.Network ? Path.Combine(dir, "net") : null,
             request.Ipc ? Path.Combine(dir, "ipc") : null,
-            request.Uts ? Path.Combine(dir, "uts") : null);
+            request.Uts ? Path.Combine(dir, "uts") : null,
+            request.User is null ? null : Path.Combine(dir, "user"));
+        if (request.User is not null) return await CreateInUserNamespaceAsync(podId, request.User, result, setup, ct).ConfigureAwait(false);
 
         var args = new List<string>();
         foreach (var (flag, file) in new[] { ("--net", result.NetNs), ("--ipc", result.IpcNs), ("--uts", result.UtsNs) })
@@ -50,22 +60,8 @@ public sealed partial class NamespacePins
             args.Add($"{flag}={file}");
         }
         if (args.Count == 0) return result;
-
-        args.AddRange(["--", "/bin/sh", "-c", SetupScript, "sh", request.Uts ? request.Hostname ?? "" : "", request.Network ? "1" : "0"]);
-        foreach (var (key, value) in request.Sysctls)
-        {
-            var path = SysctlPath(key);
-            var isNet = path.StartsWith("net/", StringComparison.Ordinal);
-            var isIpc = path.StartsWith("kernel/shm", StringComparison.Ordinal) || path.StartsWith("kernel/msg", StringComparison.Ordinal)
-                        || path == "kernel/sem" || path.StartsWith("fs/mqueue/", StringComparison.Ordinal);
-            if ((isNet && !request.Network) || (isIpc && !request.Ipc) || (!isNet && !isIpc))
-            {
-                await RemoveAsync(podId, ct).ConfigureAwait(false);
-                throw new ArgumentException($"sysctl {key} is not namespaced in a namespace this pod owns");
-            }
-            args.Add(path);
-            args.Add(value);
-        }
+        args.Add("--");
+        args.AddRange(setup);
 
         try
         {
@@ -82,13 +78,32 @@ public sealed partial class NamespacePins
         return result;
     }
 
+    /// <summary>The command run inside the new namespaces: hostname, loopback, then the sysctls (each checked to
+    /// belong to a namespace the pod owns).</summary>
+    static List<string> SetupCommand(PodNamespaceRequest request)
+    {
+        var args = new List<string> { "/bin/sh", "-c", SetupScript, "sh", request.Uts ? request.Hostname ?? "" : "", request.Network ? "1" : "0" };
+        foreach (var (key, value) in request.Sysctls)
+        {
+            var path = SysctlPath(key);
+            var isNet = path.StartsWith("net/", StringComparison.Ordinal);
+            var isIpc = path.StartsWith("kernel/shm", StringComparison.Ordinal) || path.StartsWith("kernel/msg", StringComparison.Ordinal)
+                        || path == "kernel/sem" || path.StartsWith("fs/mqueue/", StringComparison.Ordinal);
+            if ((isNet && !request.Network) || (isIpc && !request.Ipc) || (!isNet && !isIpc))
+                throw new ArgumentException($"sysctl {key} is not namespaced in a namespace this pod owns");
+            args.Add(path);
+            args.Add(value);
+        }
+        return args;
+    }
+
     /// <summary>Paths of the pins that exist for the pod (after a restart), or null when there are none.</summary>
     public PodNamespaces? Get(string podId)
     {
         var dir = PodDir(podId);
         string? P(string n) => IsMountPoint(Path.Combine(dir, n)) ? Path.Combine(dir, n) : null;
-        var ns = new PodNamespaces(P("net"), P("ipc"), P("uts"));
-        return ns is { NetNs: null, IpcNs: null, UtsNs: null } ? null : ns;
+        var ns = new PodNamespaces(P("net"), P("ipc"), P("uts"), P("user"));
+        return ns is { NetNs: null, IpcNs: null, UtsNs: null, UserNs: null } ? null : ns;
     }
 
     /// <summary>Unmounts (lazily: a container may still use it) and deletes every pin of the pod. Idempotent.</summary>
@@ -133,10 +148,10 @@ public sealed partial class NamespacePins
     [GeneratedRegex("^[A-Za-z0-9_./-]+$")]
     private static partial Regex SysctlName();
 
-    // $1 hostname (may be empty), $2 "1" to bring lo up, then sysctl path/value pairs.
+    // $1 hostname (may be empty; in a user namespace only sethostname(2) may set it, /proc/sys is the host root's), $2 "1" to bring lo up, then sysctl path/value pairs.
     private const string SetupScript = """
         set -e
-        if [ -n "$1" ]; then printf '%s' "$1" > /proc/sys/kernel/hostname; fi
+        if [ -n "$1" ]; then printf '%s' "$1" 2>/dev/null > /proc/sys/kernel/hostname || hostname "$1"; fi
         if [ "$2" = 1 ]; then ip link set lo up; fi
         shift 2
         while [ $# -ge 2 ]; do printf '%s' "$2" > "/proc/sys/$1"; shift 2; done

@@ -147,7 +147,8 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
         return (mounts, rootfsPropagation);
     }
 
-    private static string ResolveSource(string hostPath)
+    /// <summary>A CRI mount's host path with symlinks resolved; a missing one is created as a directory.</summary>
+    public static string ResolveSource(string hostPath)
     {
         try
         {

@@ -75,7 +75,15 @@ public sealed record NamespacesInput
     public NamespaceRef Ipc { get; init; } = NamespaceRef.New;
     public NamespaceRef Uts { get; init; } = NamespaceRef.New;
     public NamespaceRef Pid { get; init; } = NamespaceRef.New;
+    /// <summary>The pod's pinned user namespace, or null for the host's.</summary>
+    public UserNamespaceInput? User { get; init; }
 }
+
+/// <summary>
+/// A pinned user namespace joined by path. runc still wants its ID mappings in the spec (it needs the host IDs of
+/// container root for /dev and the like) but writes no maps when joining.
+/// </summary>
+public sealed record UserNamespaceInput(string Path, IReadOnlyList<Model.IdMapping> Uids, IReadOnlyList<Model.IdMapping> Gids);
 
 public enum SeccompKind { RuntimeDefault, Unconfined, Localhost }
 

@@ -93,8 +93,13 @@ public static class SpecOptions
 
     public static SpecOption WithNamespaces(IReadOnlyList<LinuxNamespace> namespaces) => s => s with { Linux = L(s) with { Namespaces = [.. namespaces] } };
 
-    /// <summary>Mount namespace always new; network/IPC/UTS/PID new, joined by path, or (host) left out.</summary>
-    public static SpecOption WithNamespaces(NamespacesInput ns) => WithNamespaces(NamespaceList(ns));
+    /// <summary>Mount namespace always new; network/IPC/UTS/PID new, joined by path, or (host) left out; a user
+    /// namespace joined by path with its mappings.</summary>
+    public static SpecOption WithNamespaces(NamespacesInput ns) => s =>
+    {
+        var spec = WithNamespaces(NamespaceList(ns))(s);
+        return ns.User is { } user ? spec with { Linux = L(spec) with { UidMappings = [.. user.Uids], GidMappings = [.. user.Gids] } } : spec;
+    };
 
     public static IReadOnlyList<LinuxNamespace> NamespaceList(NamespacesInput ns)
     {
@@ -116,6 +121,7 @@ public static class SpecOptions
         Add(LinuxNamespace.Ipc, ns.Ipc);
         Add(LinuxNamespace.Uts, ns.Uts);
         Add(LinuxNamespace.Pid, ns.Pid);
+        if (ns.User is { } user) Add(LinuxNamespace.User, NamespaceRef.Join(user.Path));
         return list;
     }
 

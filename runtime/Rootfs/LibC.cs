@@ -31,6 +31,22 @@ internal static class LibC
     [DllImport("libc", EntryPoint = "move_mount", SetLastError = true, CharSet = CharSet.Ansi)]
     public static extern int MoveMount(int fromDirFd, string fromPath, int toDirFd, string toPath, uint flags);
 
+    public const uint OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0x80000, AT_EMPTY_PATH = 0x1000, AT_RECURSIVE = 0x8000;
+    public const ulong MOUNT_ATTR_IDMAP = 0x00100000;
+
+    /// <summary>struct mount_attr of mount_setattr(2).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MountAttr
+    {
+        public ulong AttrSet, AttrClr, Propagation, UsernsFd;
+    }
+
+    [DllImport("libc", EntryPoint = "open_tree", SetLastError = true, CharSet = CharSet.Ansi)]
+    public static extern int OpenTree(int dirFd, string path, uint flags);
+
+    [DllImport("libc", EntryPoint = "mount_setattr", SetLastError = true, CharSet = CharSet.Ansi)]
+    public static extern int MountSetAttr(int dirFd, string path, uint flags, ref MountAttr attr, nuint size);
+
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
 

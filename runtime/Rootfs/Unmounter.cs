@@ -27,6 +27,26 @@ public static class Unmounter
         }
     }
 
+    /// <summary>
+    /// Unmounts every mount point strictly below <paramref name="dir"/>, deepest first, so a recursive delete of the
+    /// directory can never reach into what is mounted there (an image layer, a volume). Returns how many there were.
+    /// </summary>
+    public static int UnmountAllBelow(string dir)
+    {
+        var prefix = Path.GetFullPath(dir).TrimEnd('/') + "/";
+        var below = File.ReadLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' '))
+            .Where(fields => fields.Length > 4)
+            .Select(fields => Unescape(fields[4]))
+            .Where(point => point.StartsWith(prefix, StringComparison.Ordinal))
+            .Distinct()
+            .OrderByDescending(point => point.Length)
+            .ToList();
+        foreach (var point in below)
+            for (var i = 0; i < 16 && Unmount(point); i++) { } // stacked mounts come off one at a time
+        return below.Count;
+    }
+
     /// <summary>Whether <paramref name="path"/> is a mount point (listed in /proc/self/mountinfo).</summary>
     public static bool IsMountPoint(string path)
     {

@@ -55,6 +55,7 @@ public sealed class ContainerManager(
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
         var handler = handlers.For(pod);
 
+        var imageVolumes = ImageVolumes.Plan(config, images, BundleDir(id));
         var record = new ContainerRecord
         {
             Id = id, PodId = pod.Id, Name = meta.Name, Attempt = meta.Attempt,
@@ -62,13 +63,16 @@ public sealed class ContainerManager(
             ImageRef = imageName, ImageId = image.Id, ImageRepoDigest = image.RepoDigests.FirstOrDefault() ?? "",
             CreatedAt = DateTimeOffset.UtcNow, BundleDir = BundleDir(id), RootfsDir = Path.Combine(BundleDir(id), "rootfs"),
             LogPath = logPath ?? "", StopSignal = string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal,
-            LayerDirs = image.LayerDirs,
+            LayerDirs = image.LayerDirs, ImageVolumes = imageVolumes,
         };
         if (containers.Names.Reserve(record.ReservedName, id) is { } holder)
             throw CriException.Exists($"container name \"{record.ReservedName}\" is reserved for \"{holder}\"");
         try
         {
             await containers.SaveAsync(record, CancellationToken.None);
+            // Saved, the record keeps its volume images from removal; one removed just before is gone for good.
+            if (imageVolumes.FirstOrDefault(v => images.Get(v.ImageId) is null) is { } removed)
+                throw CriException.NotFound($"image {removed.ImageId} of the volume at \"{removed.ContainerPath}\" was removed; pull it again");
             var pid = await SetUpAsync(record, pod, config, podConfig, image, handler, ct);
             record = record with { Pid = pid, Complete = true };
             await containers.SaveAsync(record, CancellationToken.None);
@@ -122,7 +126,12 @@ public sealed class ContainerManager(
         Directory.CreateDirectory(Path.Combine(rw, "upper"));
         Directory.CreateDirectory(Path.Combine(rw, "work"));
         Directory.CreateDirectory(record.RootfsDir);
-        OverlayRootfs.Mount(new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir));
+        var userns = ContainerSpecMapper.PodUserNamespaceInput(pod.ParsedConfig, pod.UserNsPath);
+        var rootfs = new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir);
+        if (userns is null) OverlayRootfs.Mount(rootfs);
+        else UserNamespaceRootfs.Mount(rootfs, userns, Path.Combine(record.BundleDir, "idmap"));
+        var preparedSources = ImageVolumes.MountAll(record.ImageVolumes, userns?.Path)
+            .Concat(IdmappedBinds.Stage(config, userns, record.BundleDir)).ToDictionary(StringComparer.Ordinal);
 
         var podFiles = new PodFilePaths(
             Path.Combine(pod.PodDir, PodFiles.HostnameFile), Path.Combine(pod.PodDir, PodFiles.HostsFile),
@@ -135,9 +144,11 @@ public sealed class ContainerManager(
             // In a sandbox the kernel is the sandbox's: a target's host PID namespace means nothing there, and runsc
             // puts containers whose specs name the same PID namespace path in one namespace of its own.
             Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
-                !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null),
+                !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null,
+                userns),
             TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(pod, config, handler, ct),
             CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
+            PreparedMountSources = preparedSources,
         });
         var spec = new ContainerSpecGenerator().Generate(input);
         await BundleWriter.WriteAsync(record.BundleDir, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
@@ -259,7 +270,7 @@ public sealed class ContainerManager(
         log.LogInformation("container {ContainerId} removed", c.Id);
     }
 
-    /// <summary>Releases the runc container, monitor files, rootfs mount, bundle and writable layer. Idempotent.</summary>
+    /// <summary>Releases the runc container, monitor files, rootfs and image volume mounts, bundle and writable layer. Idempotent.</summary>
     public async Task TearDownAsync(ContainerRecord c)
     {
         var pod = pods.Get(c.PodId);
@@ -287,6 +298,10 @@ public sealed class ContainerManager(
     void RemoveFiles(string id, string bundleDir, string rootfsDir)
     {
         OverlayRootfs.Unmount(rootfsDir);
+        ImageVolumes.UnmountAll(bundleDir);
+        IdmappedBinds.UnmountAll(bundleDir);
+        // Whatever a crash left mounted below the bundle (idmapped layer clones mid-setup) must not be deleted through.
+        Unmounter.UnmountAllBelow(bundleDir);
         if (Directory.Exists(bundleDir)) Directory.Delete(bundleDir, recursive: true);
         if (Directory.Exists(WritableDir(id))) Directory.Delete(WritableDir(id), recursive: true);
     }

@@ -16,7 +16,7 @@ public sealed partial class ImageServiceHandler(ImageStore store, ImagePuller pu
         ImageErrorKind.Unauthorized => StatusCode.Unauthenticated,
         ImageErrorKind.Unavailable => StatusCode.Unavailable,
         ImageErrorKind.Corrupt => StatusCode.DataLoss,
-        ImageErrorKind.Unsupported => StatusCode.FailedPrecondition,
+        ImageErrorKind.Unsupported or ImageErrorKind.InUse => StatusCode.FailedPrecondition,
         _ => StatusCode.Unknown,
     }, e.Message, e);
 

@@ -44,8 +44,8 @@ public sealed partial class RuntimeServiceHandler
                 Type = $"RuntimeHandlerReady/{h.Name}", Status = false, Reason = "RuntimeHandlerUnavailable", Message = h.Problem,
             });
         var response = new StatusResponse { Status = conditions };
-        if (handlers.Default.IsUsable) response.RuntimeHandlers.Add(HandlerInfo(""));
-        foreach (var h in handlers.All.Where(h => h.IsUsable)) response.RuntimeHandlers.Add(HandlerInfo(h.Name));
+        if (handlers.Default.IsUsable) response.RuntimeHandlers.Add(HandlerInfo("", handlers.Default));
+        foreach (var h in handlers.All.Where(h => h.IsUsable)) response.RuntimeHandlers.Add(HandlerInfo(h.Name, h));
         response.Features = new RuntimeFeatures { SupplementalGroupsPolicy = false };
         if (request.Verbose)
         {
@@ -60,12 +60,16 @@ public sealed partial class RuntimeServiceHandler
         return Task.FromResult(response);
     }
 
-    // No handler offers recursive read-only mounts or user namespaces (CriShim refuses user namespace requests).
-    static RuntimeHandler HandlerInfo(string name) => new()
+    // No handler offers recursive read-only mounts. User namespaces: OCI handlers join the pod's pinned one, whose
+    // idmapped mounts CriShim makes itself; a sandbox (runsc) has its own kernel and gets none.
+    static RuntimeHandler HandlerInfo(string name, Runtimes.RuntimeHandler handler) => new()
     {
         Name = name,
-        Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = false },
+        Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = !handler.IsSandboxed && HostHasUserNamespaces },
     };
+
+    static bool HostHasUserNamespaces =>
+        File.Exists("/proc/self/ns/user") && File.Exists("/proc/sys/user/max_user_namespaces") && File.ReadAllText("/proc/sys/user/max_user_namespaces").Trim() is var max && max != "0";
 
     public override Task<RuntimeConfigResponse> RuntimeConfig(RuntimeConfigRequest request, ServerCallContext context) =>
         Task.FromResult(new RuntimeConfigResponse { Linux = new LinuxRuntimeConfiguration { CgroupDriver = CgroupDriver.Cgroupfs } });

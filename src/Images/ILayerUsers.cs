@@ -7,4 +7,7 @@ namespace CriShim.Images;
 public interface ILayerUsers
 {
     IEnumerable<string> LayerDirsInUse();
+
+    /// <summary>Who mounts the image itself (as a volume), which makes RemoveImage refuse it; null when nobody does.</summary>
+    string? ImageUser(string imageId) => null;
 }

@@ -19,6 +19,8 @@ public enum ImageErrorKind
     TooLarge,
     /// <summary>Valid content we do not handle (schema 1 manifests, foreign layers, no manifest for this platform).</summary>
     Unsupported,
+    /// <summary>The image is mounted by a container (an image volume) and cannot be removed now.</summary>
+    InUse,
 }
 
 /// <summary>A failure of the image subsystem with a kind the CRI layer maps to a gRPC status.</summary>

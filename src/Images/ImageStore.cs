@@ -112,7 +112,8 @@ public sealed class ImageStore
         finally { _write.Release(); }
     }
 
-    /// <summary>Removes the image (all its names) and collects blobs and layers no other image uses. Missing is fine.</summary>
+    /// <summary>Removes the image (all its names) and collects blobs and layers no other image uses. Missing is fine;
+    /// an image a container mounts as a volume is refused (<see cref="ImageErrorKind.InUse"/>).</summary>
     public async Task<ImageRecord?> RemoveAsync(string reference, CancellationToken ct)
     {
         await _write.WaitAsync(ct);
@@ -120,6 +121,8 @@ public sealed class ImageStore
         {
             var image = Resolve(reference);
             if (image is null) return null;
+            if (_layerUsers.Select(u => u.ImageUser(image.Id)).FirstOrDefault(u => u is not null) is { } user)
+                throw new ImageException(ImageErrorKind.InUse, $"image {image.Id} is in use: {user}");
             var images = new Dictionary<string, ImageRecord>(_images);
             images.Remove(image.Id);
             File.Delete(RecordPath(image.Id));

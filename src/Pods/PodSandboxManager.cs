@@ -32,6 +32,8 @@ public sealed class PodSandboxManager(
     {
         PodConfigValidator.Validate(config);
         var handler = handlers.Resolve(runtimeHandler);
+        if (handler.IsSandboxed && ContainerSpecMapper.PodUserNamespace(config) is not null)
+            throw CriException.Invalid($"runtime handler \"{handler.Name}\" does not support user namespaces (namespace_options.userns_options mode POD)");
         var meta = config.Metadata;
         var id = Ids.New();
         var record = new PodRecord
@@ -76,8 +78,9 @@ public sealed class PodSandboxManager(
         var pinned = await pins.CreateAsync(record.Id, new PodNamespaceRequest
         {
             Network = !hostNetwork, Ipc = !hostIpc, Uts = !hostNetwork, Hostname = config.Hostname,
+            User = ContainerSpecMapper.PodUserNamespace(config),
         }, ct);
-        record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs };
+        record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs, UserNsPath = pinned.UserNs };
 
         var infraFiles = hostIpc ? files with { Shm = "/dev/shm" } : files;
         if (ns.Pid == NamespaceMode.Pod && !handler.IsSandboxed)
@@ -107,7 +110,8 @@ public sealed class PodSandboxManager(
         var spec = new SandboxSpecGenerator().Generate(ContainerSpecMapper.MapSandbox(config, new SandboxSpecContext
         {
             SandboxId = record.Id, RootfsPath = infraRootfs.Path, Args = ["/pause"], PodFiles = files,
-            Namespaces = new PodNamespacePaths(record.NetNsPath, record.IpcNsPath, record.UtsNsPath),
+            Namespaces = new PodNamespacePaths(record.NetNsPath, record.IpcNsPath, record.UtsNsPath,
+                User: ContainerSpecMapper.PodUserNamespaceInput(config, record.UserNsPath)),
             CgroupsPath = CgroupsPath(record, record.Id),
         }));
         var bundle = Path.Combine(record.PodDir, "infra");

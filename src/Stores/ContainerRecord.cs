@@ -37,6 +37,8 @@ public sealed record ContainerRecord : IRecord
     public string StopSignal { get; init; } = "SIGTERM";
     /// <summary>The image layer directories under the rootfs overlay (kept while the container exists).</summary>
     public IReadOnlyList<string> LayerDirs { get; init; } = [];
+    /// <summary>Images mounted as volumes; their layers and images stay in use while the container exists.</summary>
+    public IReadOnlyList<ImageVolumeRecord> ImageVolumes { get; init; } = [];
 
     public string ReservedName => $"{Name}_{PodId}_{Attempt}";
 }

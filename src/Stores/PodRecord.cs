@@ -28,6 +28,8 @@ public sealed record PodRecord : IRecord
     public string? NetNsPath { get; init; }
     public string? IpcNsPath { get; init; }
     public string? UtsNsPath { get; init; }
+    /// <summary>The pod's pinned user namespace (userns_options mode POD), owner of its other namespaces.</summary>
+    public string? UserNsPath { get; init; }
     /// <summary>Infra container holding the pod PID namespace, when the pod shares one.</summary>
     public string? InfraContainerId { get; init; }
     public string? Ip { get; init; }

@@ -1,3 +1,4 @@
+using CriShim.Runtime.Network;
 using CriShim.Runtime.Oci;
 using CriShim.Runtime.Pod;
 using Runtime.V1;
@@ -51,7 +52,7 @@ public static class ContainerSpecMapper
             Tty = config.Tty,
             Stdin = config.Stdin,
             Hostname = hostNetwork ? null : NullIfEmpty(sandbox.Hostname),
-            Mounts = [.. config.Mounts.Select(MapMount)],
+            Mounts = [.. config.Mounts.Select(m => MapMount(m, context.PreparedMountSources))],
             Devices = [.. config.Devices.Select(d => new DeviceInput(d.ContainerPath, d.HostPath, d.Permissions))],
             PodFiles = context.PodFiles,
             Namespaces = namespaces,
@@ -129,8 +130,9 @@ public static class ContainerSpecMapper
     /// </summary>
     public static NamespacesInput Namespaces(NamespaceOption options, PodNamespacePaths paths, string? targetPidPath)
     {
-        if (options.UsernsOptions is { } userns && userns.Mode != CriNamespaceMode.Node && (userns.Uids.Count > 0 || userns.Gids.Count > 0))
-            throw new SpecException("user namespaces (namespace_options.userns_options) are not supported");
+        RequireSupportedUserNamespaceMode(options.UsernsOptions);
+        if (options.UsernsOptions?.Mode == CriNamespaceMode.Pod && paths.User is null)
+            throw new SpecException("namespace_options.userns_options.mode is POD but the pod sandbox has no user namespace");
         static NamespaceRef Shared(CriNamespaceMode mode, string? path) =>
             mode == CriNamespaceMode.Node ? NamespaceRef.Host : path is { Length: > 0 } ? NamespaceRef.Join(path) : NamespaceRef.New;
 
@@ -148,22 +150,63 @@ public static class ContainerSpecMapper
             Ipc = Shared(options.Ipc, paths.Ipc),
             Uts = Shared(options.Network, paths.Uts),
             Pid = pid,
+            // The pod decides: its containers all join its user namespace (the namespaces above belong to it).
+            User = paths.User,
         };
     }
 
-    public static MountInput MapMount(CriMount mount)
+    /// <summary>
+    /// The user namespace a pod asks for (userns_options mode POD with its mappings), validated; null for the host's.
+    /// A pod in its own user namespace cannot share the host's network, PID or IPC namespace (kubelet refuses that too).
+    /// </summary>
+    public static UserNamespaceMappings? PodUserNamespace(PodSandboxConfig sandbox)
     {
-        if (mount.Image is { } image && !string.IsNullOrEmpty(image.Image) && string.IsNullOrEmpty(mount.HostPath))
-            throw new SpecException($"image volume mounts ({mount.ContainerPath}) are not supported");
-        if (mount.UidMappings.Count > 0 || mount.GidMappings.Count > 0)
-            throw new SpecException($"id-mapped mounts ({mount.ContainerPath}) are not supported");
+        var ns = sandbox.Linux?.SecurityContext?.NamespaceOptions;
+        RequireSupportedUserNamespaceMode(ns?.UsernsOptions);
+        if (ns?.UsernsOptions is not { Mode: CriNamespaceMode.Pod } userns) return null;
+        var mappings = new UserNamespaceMappings([.. userns.Uids.Select(IdMapping)], [.. userns.Gids.Select(IdMapping)]);
+        IdMaps.Validate(mappings.Uids, "namespace_options.userns_options.uids");
+        IdMaps.Validate(mappings.Gids, "namespace_options.userns_options.gids");
+        foreach (var (name, mode) in new[] { ("network", ns.Network), ("pid", ns.Pid), ("ipc", ns.Ipc) })
+            if (mode == CriNamespaceMode.Node)
+                throw new SpecException($"namespace_options.{name} is NODE, which a pod in its own user namespace (userns_options mode POD) cannot share");
+        return mappings;
+    }
+
+    /// <summary>The pinned user namespace of a pod as the spec joins it, or null when the pod has none.</summary>
+    public static UserNamespaceInput? PodUserNamespaceInput(PodSandboxConfig sandbox, string? pinnedPath) =>
+        pinnedPath is { Length: > 0 } && PodUserNamespace(sandbox) is { } m ? new UserNamespaceInput(pinnedPath, m.Uids, m.Gids) : null;
+
+    static void RequireSupportedUserNamespaceMode(UserNamespace? userns)
+    {
+        if (userns is { Mode: CriNamespaceMode.Target or CriNamespaceMode.Container })
+            throw new SpecException($"namespace_options.userns_options.mode {userns.Mode.ToString().ToUpperInvariant()} is not supported; use POD (a user namespace for the pod) or NODE");
+    }
+
+    static CriShim.Runtime.Oci.Model.IdMapping IdMapping(IDMapping m) => new(m.ContainerId, m.HostId, m.Length);
+
+    /// <summary>
+    /// A CRI mount as a bind: of its host path, or of what the daemon prepared for it (<paramref name="preparedSources"/>,
+    /// by container path): the stacked image of an image volume (always read-only), the idmapped clone of a mapped mount.
+    /// </summary>
+    public static MountInput MapMount(CriMount mount, IReadOnlyDictionary<string, string>? preparedSources = null)
+    {
+        var prepared = preparedSources?.GetValueOrDefault(mount.ContainerPath);
+        if (mount.Image is { Image.Length: > 0 } image)
+        {
+            if (prepared is null)
+                throw new SpecException($"image volume at \"{mount.ContainerPath}\" ({image.Image}) was not mounted");
+            return new MountInput(mount.ContainerPath, prepared, Readonly: true, OciPropagation.Private);
+        }
+        if ((mount.UidMappings.Count > 0 || mount.GidMappings.Count > 0) && prepared is null)
+            throw new SpecException($"id-mapped mount at \"{mount.ContainerPath}\" was not prepared (it needs the pod's user namespace)");
         var propagation = mount.Propagation switch
         {
             CriPropagation.PropagationBidirectional => OciPropagation.Bidirectional,
             CriPropagation.PropagationHostToContainer => OciPropagation.HostToContainer,
             _ => OciPropagation.Private,
         };
-        return new MountInput(mount.ContainerPath, mount.HostPath, mount.Readonly || mount.RecursiveReadOnly, propagation);
+        return new MountInput(mount.ContainerPath, prepared ?? mount.HostPath, mount.Readonly || mount.RecursiveReadOnly, propagation);
     }
 
     public static SecurityInput Security(LinuxContainerSecurityContext sc) => new()

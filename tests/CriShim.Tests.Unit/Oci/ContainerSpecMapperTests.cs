@@ -224,10 +224,28 @@ public class ContainerSpecMapperTests
     }
 
     [Test]
-    public void Image_volumes_are_refused()
+    public void An_image_volume_binds_its_stacked_directory_read_only()
+    {
+        var mount = new CriMount { ContainerPath = "/img", Image = new ImageSpec { Image = "busybox" }, Propagation = CriPropagation.PropagationBidirectional };
+        var input = ContainerSpecMapper.MapMount(mount, new Dictionary<string, string> { ["/img"] = "/run/crishim/containers/c1/volumes/0" });
+        Assert.That(input, Is.EqualTo(new MountInput("/img", "/run/crishim/containers/c1/volumes/0", true, CriShim.Runtime.Oci.MountPropagation.Private)));
+    }
+
+    [Test]
+    public void An_image_volume_that_was_not_mounted_is_refused()
     {
         var mount = new CriMount { ContainerPath = "/img", Image = new ImageSpec { Image = "busybox" } };
-        Assert.That(() => ContainerSpecMapper.MapMount(mount), Throws.TypeOf<SpecException>().With.Message.Contains("not supported"));
+        Assert.That(() => ContainerSpecMapper.MapMount(mount), Throws.TypeOf<SpecException>().With.Message.Contains("/img").And.Message.Contains("not mounted"));
+    }
+
+    [Test]
+    public void An_id_mapped_mount_binds_its_prepared_clone_keeping_its_mode()
+    {
+        var mount = new CriMount { ContainerPath = "/data", HostPath = "/var/lib/kubelet/pods/x/volumes/v", Readonly = true };
+        mount.UidMappings.Add(new IDMapping { ContainerId = 0, HostId = 100000, Length = 65536 });
+        var input = ContainerSpecMapper.MapMount(mount, new Dictionary<string, string> { ["/data"] = "/run/crishim/containers/c1/idmapped/0" });
+        Assert.That((input.HostPath, input.Readonly), Is.EqualTo(("/run/crishim/containers/c1/idmapped/0", true)));
+        Assert.That(() => ContainerSpecMapper.MapMount(mount), Throws.TypeOf<SpecException>().With.Message.Contains("/data").And.Message.Contains("user namespace"));
     }
 
     [Test]
@@ -278,16 +296,75 @@ public class ContainerSpecMapperNamespaceTests
         Assert.That(input.PodIps, Is.EqualTo(new[] { "10.0.0.2" }));
     }
 
-    [Test]
-    public void User_namespace_requests_are_refused_rather_than_ignored()
+    static NamespaceOption PodUserNamespace(uint hostId = 100000) => new()
     {
-        var options = new NamespaceOption
+        UsernsOptions = new UserNamespace
         {
-            UsernsOptions = new UserNamespace { Mode = CriNamespaceMode.Pod, Uids = { new IDMapping { HostId = 100000, ContainerId = 0, Length = 65536 } } },
-        };
-        Assert.That(() => ContainerSpecMapper.Namespaces(options, new PodNamespacePaths(), null),
-            Throws.TypeOf<SpecException>().With.Message.Contains("user namespaces"));
+            Mode = CriNamespaceMode.Pod,
+            Uids = { new IDMapping { HostId = hostId, ContainerId = 0, Length = 65536 } },
+            Gids = { new IDMapping { HostId = hostId, ContainerId = 0, Length = 65536 } },
+        },
+    };
+
+    [Test]
+    public void Containers_join_the_pods_user_namespace_with_its_mappings()
+    {
+        var user = new UserNamespaceInput("/run/ns/p/user", [new(0, 100000, 65536)], [new(0, 100000, 65536)]);
+        var ns = ContainerSpecMapper.Namespaces(PodUserNamespace(), new PodNamespacePaths("/run/ns/p/net", User: user), null);
+        Assert.That(ns.User, Is.EqualTo(user));
+        var spec = SpecOptions.WithNamespaces(ns)(new CriShim.Runtime.Oci.Model.Spec());
+        Assert.That(spec.Linux!.Namespaces, Does.Contain(new CriShim.Runtime.Oci.Model.LinuxNamespace("user", "/run/ns/p/user")));
+        Assert.That(spec.Linux.UidMappings, Is.EqualTo(new[] { new CriShim.Runtime.Oci.Model.IdMapping(0, 100000, 65536) }));
+        Assert.That(spec.Linux.GidMappings, Is.EqualTo(spec.Linux.UidMappings));
+    }
+
+    [Test]
+    public void A_user_namespace_mode_pod_without_a_pinned_namespace_is_refused()
+    {
+        Assert.That(() => ContainerSpecMapper.Namespaces(PodUserNamespace(), new PodNamespacePaths(), null),
+            Throws.TypeOf<SpecException>().With.Message.Contains("no user namespace"));
+    }
+
+    [TestCase(CriNamespaceMode.Target, "TARGET")]
+    [TestCase(CriNamespaceMode.Container, "CONTAINER")]
+    public void User_namespace_modes_other_than_pod_and_node_are_refused_by_name(CriNamespaceMode mode, string name)
+    {
+        var options = PodUserNamespace();
+        options.UsernsOptions.Mode = mode;
+        Assert.That(() => ContainerSpecMapper.PodUserNamespace(new PodSandboxConfig { Linux = new LinuxPodSandboxConfig { SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = options } } }),
+            Throws.TypeOf<SpecException>().With.Message.Contains(name).And.Message.Contains("userns_options"));
+        Assert.That(() => ContainerSpecMapper.Namespaces(options, new PodNamespacePaths(), null), Throws.TypeOf<SpecException>().With.Message.Contains(name));
+    }
+
+    [Test]
+    public void User_namespace_mode_node_means_the_hosts()
+    {
+        var options = PodUserNamespace();
         options.UsernsOptions.Mode = CriNamespaceMode.Node;
-        Assert.That(ContainerSpecMapper.Namespaces(options, new PodNamespacePaths(), null).Pid, Is.EqualTo(NamespaceRef.New));
+        Assert.That(ContainerSpecMapper.Namespaces(options, new PodNamespacePaths(), null).User, Is.Null);
+        Assert.That(ContainerSpecMapper.PodUserNamespace(new PodSandboxConfig { Linux = new LinuxPodSandboxConfig { SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = options } } }), Is.Null);
+    }
+
+    [TestCase("network")]
+    [TestCase("pid")]
+    [TestCase("ipc")]
+    public void A_pod_user_namespace_with_a_host_namespace_is_refused(string which)
+    {
+        var options = PodUserNamespace();
+        if (which == "network") options.Network = CriNamespaceMode.Node;
+        if (which == "pid") options.Pid = CriNamespaceMode.Node;
+        if (which == "ipc") options.Ipc = CriNamespaceMode.Node;
+        var sandbox = new PodSandboxConfig { Linux = new LinuxPodSandboxConfig { SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = options } } };
+        Assert.That(() => ContainerSpecMapper.PodUserNamespace(sandbox), Throws.TypeOf<SpecException>().With.Message.Contains($"namespace_options.{which} is NODE"));
+    }
+
+    [Test]
+    public void A_pod_user_namespace_yields_its_validated_mappings()
+    {
+        var sandbox = new PodSandboxConfig { Linux = new LinuxPodSandboxConfig { SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = PodUserNamespace(196608) } } };
+        var mappings = ContainerSpecMapper.PodUserNamespace(sandbox)!;
+        Assert.That(mappings.Uids, Is.EqualTo(new[] { new CriShim.Runtime.Oci.Model.IdMapping(0, 196608, 65536) }));
+        Assert.That(ContainerSpecMapper.PodUserNamespaceInput(sandbox, "/run/ns/p/user")!.Path, Is.EqualTo("/run/ns/p/user"));
+        Assert.That(ContainerSpecMapper.PodUserNamespaceInput(sandbox, null), Is.Null);
     }
 }

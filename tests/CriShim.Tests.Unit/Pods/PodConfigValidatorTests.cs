@@ -31,11 +31,17 @@ public sealed class PodConfigValidatorTests
         Assert.DoesNotThrow(() => PodConfigValidator.Validate(Config()));
         Assert.DoesNotThrow(() => PodConfigValidator.Validate(Config(c => { c.Metadata.Name = "kube-proxy-x7k2p.node-1"; c.Metadata.Uid = "d41d8cd98f00b204e9800998ecf8427e"; })));
         Assert.DoesNotThrow(() => PodConfigValidator.Validate(Config(c => c.Hostname = "web-0.web.default.svc.cluster.local")));
+        // critest's names: mixed case is harmless in CNI_ARGS and on disk.
+        Assert.DoesNotThrow(() => PodConfigValidator.Validate(Config(c =>
+        {
+            c.Metadata.Name = "PodSandbox-for-test-stop-6b1d2a3c-0e4f-11ee-be56-0242ac120002";
+            c.Metadata.Namespace = "cri-test-namespace6b1d2a3c-0e4f-11ee-be56-0242ac120002";
+            c.Hostname = "Test-Hostname";
+        })));
     }
 
     [TestCase("../../etc")]
     [TestCase("web\n10.0.0.1 evil")]
-    [TestCase("Web")]
     [TestCase("-web")]
     [TestCase("web..x")]
     [TestCase("a_b")]
@@ -59,9 +65,9 @@ public sealed class PodConfigValidatorTests
 
     [TestCase("metadata.name", "p;IP=10.97.0.250")]
     [TestCase("metadata.name", "p=1")]
-    [TestCase("metadata.name", "P")]
+    [TestCase("metadata.name", "p/../x")]
     [TestCase("metadata.namespace", "ns;IP=10.97.0.250")]
-    [TestCase("metadata.namespace", "a.b")]
+    [TestCase("metadata.namespace", "-ns")]
     [TestCase("metadata.uid", "u;IP=10.97.0.250")]
     [TestCase("metadata.uid", "u 1")]
     public void Metadata_that_could_inject_into_cni_args_is_refused_naming_the_field(string field, string value)
