@@ -65,7 +65,9 @@ public class ObservabilityTests : LifecycleFixture
         File.Move(logPath, logPath + ".1");
         await Runtime.ReopenContainerLogAsync(new ReopenContainerLogRequest { ContainerId = c });
         Assert.That(File.Exists(logPath), Is.True, "a new log file exists once ReopenContainerLog returns");
-        await Task.Delay(5000);
+        // The counter needs 4 s and more on a loaded machine: wait for its last line rather than a fixed time.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await File.ReadAllTextAsync(logPath)).Contains("line399") && DateTime.UtcNow < deadline) await Task.Delay(200);
         var lines = (await File.ReadAllLinesAsync(logPath + ".1")).Concat(await File.ReadAllLinesAsync(logPath))
             .Select(l => l.Split(' ', 4)[3]).ToList();
         Assert.That(lines, Is.EqualTo(Enumerable.Range(0, 400).Select(i => $"line{i}")));
