@@ -125,8 +125,9 @@ public sealed class ContainerManager(
         var rw = WritableDir(record.Id);
         Directory.CreateDirectory(Path.Combine(rw, "upper"));
         Directory.CreateDirectory(Path.Combine(rw, "work"));
-        Directory.CreateDirectory(record.RootfsDir);
         var userns = ContainerSpecMapper.PodUserNamespaceInput(pod.ParsedConfig, pod.UserNsPath);
+        Host.PrivateDirectories.Ensure(record.BundleDir, Host.PrivateDirectories.ForPod(userns is not null));
+        Directory.CreateDirectory(record.RootfsDir);
         var rootfs = new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir);
         if (userns is null) OverlayRootfs.Mount(rootfs);
         else UserNamespaceRootfs.Mount(rootfs, userns, Path.Combine(record.BundleDir, "idmap"));

@@ -72,6 +72,7 @@ public sealed class PodSandboxManager(
         var hostNetwork = ns.Network == NamespaceMode.Node;
         var hostIpc = ns.Ipc == NamespaceMode.Node;
         var dns = config.DnsConfig is { } d ? new DnsSettings([.. d.Servers], [.. d.Searches], [.. d.Options]) : null;
+        Host.PrivateDirectories.Ensure(record.PodDir, Host.PrivateDirectories.ForPod(ContainerSpecMapper.PodUserNamespace(config) is not null));
         var files = await PodFiles.WriteAsync(record.PodDir, new PodFilesInput { Hostname = config.Hostname, Dns = dns, HostNetwork = hostNetwork }, ct);
         if (!hostIpc) ShmMount.Mount(files.Shm!);
 

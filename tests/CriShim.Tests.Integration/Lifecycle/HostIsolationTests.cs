@@ -104,9 +104,17 @@ public class HostIsolationTests : LifecycleFixture
         Assert.That(File.GetUnixFileMode(Daemon.State), Is.EqualTo(Traversable));
         var children = Directory.GetDirectories(Daemon.Root).Concat(Directory.GetDirectories(Daemon.State)).ToList();
         Assert.That(children, Has.Count.GreaterThan(8));
+        // state/containers and state/pods let user-namespace pods' roots through (the static pause rootfs is open); below
+        // them, this pod's dir and its container's bundle are owner-only again.
+        var traversable = new[] { "containers", "pods" }.Select(d => Path.Combine(Daemon.State, d)).ToList();
+        var infraRootfs = Path.Combine(Daemon.State, "infra-rootfs");
+        var below = new[] { Path.Combine(Daemon.State, "pods", pod), Path.Combine(Daemon.State, "containers", id) };
         Assert.Multiple(() =>
         {
-            foreach (var dir in children) Assert.That(File.GetUnixFileMode(dir), Is.EqualTo(OwnerOnly), dir);
+            foreach (var dir in children)
+                Assert.That(File.GetUnixFileMode(dir), Is.EqualTo(dir == infraRootfs ? Traversable | UnixFileMode.GroupRead | UnixFileMode.OtherRead
+                    : traversable.Contains(dir) ? Traversable : OwnerOnly), dir);
+            foreach (var dir in below) Assert.That(File.GetUnixFileMode(dir), Is.EqualTo(OwnerOnly), dir);
         });
         // Containers still read the pod's files through their bind mounts, as a non-root user too.
         var asNobody = ContainerConfig("nobody", "sleep", "1000");
