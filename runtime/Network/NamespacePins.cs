@@ -124,16 +124,7 @@ public sealed partial class NamespacePins
     }
 
     /// <summary>True when <paramref name="path"/> is a mount point in this mount namespace.</summary>
-    public static bool IsMountPoint(string path)
-    {
-        var full = Path.GetFullPath(path);
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
-        }
-        return false;
-    }
+    public static bool IsMountPoint(string path) => Rootfs.Unmounter.IsMountPoint(path);
 
     public static string SysctlPath(string key)
     {
@@ -143,7 +134,6 @@ public sealed partial class NamespacePins
         return path;
     }
 
-    private static string Unescape(string s) => s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
 
     [GeneratedRegex("^[A-Za-z0-9_./-]+$")]
     private static partial Regex SysctlName();

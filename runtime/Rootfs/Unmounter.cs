@@ -34,10 +34,7 @@ public static class Unmounter
     public static int UnmountAllBelow(string dir)
     {
         var prefix = Path.GetFullPath(dir).TrimEnd('/') + "/";
-        var below = File.ReadLines("/proc/self/mountinfo")
-            .Select(line => line.Split(' '))
-            .Where(fields => fields.Length > 4)
-            .Select(fields => Unescape(fields[4]))
+        var below = MountPoints()
             .Where(point => point.StartsWith(prefix, StringComparison.Ordinal))
             .Distinct()
             .OrderByDescending(point => point.Length)
@@ -52,13 +49,15 @@ public static class Unmounter
     {
         var full = Path.GetFullPath(path).TrimEnd('/');
         if (full.Length == 0) full = "/";
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
-        }
-        return false;
+        return MountPoints().Contains(full, StringComparer.Ordinal);
     }
+
+    /// <summary>The mount points of this mount namespace (field 5 of /proc/self/mountinfo, unescaped), read anew each call.</summary>
+    static IEnumerable<string> MountPoints() =>
+        File.ReadLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' '))
+            .Where(fields => fields.Length > 4)
+            .Select(fields => Unescape(fields[4]));
 
     // mountinfo escapes space, tab, newline and backslash as \ooo octal.
     private static string Unescape(string field)

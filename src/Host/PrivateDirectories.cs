@@ -22,7 +22,6 @@ public static class PrivateDirectories
     /// <summary>0755: only the static pause rootfs (a binary and empty mount points), which runc must open as the pod's root.</summary>
     public const UnixFileMode Readable = Traversable | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    public const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>What the daemon creates directly below --root.</summary>
     public static readonly IReadOnlyList<string> RootChildren = ["images", "pods", "containers", "rw"];
