@@ -1,5 +1,5 @@
+using CriShim.Errors;
 using CriShim.Config;
-using CriShim.Cri;
 using CriShim.Cri.Specs;
 using CriShim.Events;
 using CriShim.Images;
@@ -35,23 +35,23 @@ public sealed class ContainerManager(
     /// <summary>The record as it is now, once the caller holds its lock: another call may have changed or removed it meanwhile.</summary>
     ContainerRecord? Current(ContainerRecord c) => containers.Get(c.Id);
 
-    ContainerRecord RequireCurrent(ContainerRecord c) => Current(c) ?? throw CriException.NotFound($"container \"{c.Id}\" not found");
+    ContainerRecord RequireCurrent(ContainerRecord c) => Current(c) ?? throw DomainException.NotFound($"container \"{c.Id}\" not found");
 
     public async Task<ContainerRecord> CreateAsync(PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, CancellationToken ct)
     {
-        var meta = config.Metadata ?? throw CriException.Invalid("container config has no metadata");
-        if (string.IsNullOrEmpty(meta.Name)) throw CriException.Invalid("container metadata.name must not be empty");
+        var meta = config.Metadata ?? throw DomainException.Invalid("container config has no metadata");
+        if (string.IsNullOrEmpty(meta.Name)) throw DomainException.Invalid("container metadata.name must not be empty");
         var imageName = config.Image?.Image;
-        if (string.IsNullOrEmpty(imageName)) throw CriException.Invalid("container config has no image");
+        if (string.IsNullOrEmpty(imageName)) throw DomainException.Invalid("container config has no image");
         var id = Ids.New();
         // Holding the pod shared: StopPodSandbox and RemovePodSandbox wait until this create finished (or failed), and
         // find the container to stop or remove; a pod they stopped or removed first is seen here and refused.
         using var held = await locks.ContainerAsync(pod.Id, id, ct);
-        pod = pods.Get(pod.Id) is { Complete: true } current ? current : throw CriException.NotFound($"pod sandbox \"{pod.Id}\" not found");
-        if (pod.State != PodState.Ready) throw CriException.Precondition($"pod sandbox \"{pod.Id}\" is not ready");
+        pod = pods.Get(pod.Id) is { Complete: true } current ? current : throw DomainException.NotFound($"pod sandbox \"{pod.Id}\" not found");
+        if (pod.State != PodState.Ready) throw DomainException.Precondition($"pod sandbox \"{pod.Id}\" is not ready");
         if (config.Linux?.SecurityContext is { RunAsGroup: not null, RunAsUser: null } sc && string.IsNullOrEmpty(sc.RunAsUsername))
-            throw CriException.Invalid("run_as_group is set without run_as_user or run_as_username");
-        var image = images.Resolve(imageName) ?? throw CriException.NotFound($"image \"{imageName}\" not found; pull it first");
+            throw DomainException.Invalid("run_as_group is set without run_as_user or run_as_username");
+        var image = images.Resolve(imageName) ?? throw DomainException.NotFound($"image \"{imageName}\" not found; pull it first");
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
         var handler = handlers.For(pod);
 
@@ -66,13 +66,13 @@ public sealed class ContainerManager(
             LayerDirs = image.LayerDirs, ImageVolumes = imageVolumes,
         };
         if (containers.Names.Reserve(record.ReservedName, id) is { } holder)
-            throw CriException.Exists($"container name \"{record.ReservedName}\" is reserved for \"{holder}\"");
+            throw DomainException.Exists($"container name \"{record.ReservedName}\" is reserved for \"{holder}\"");
         try
         {
             await containers.SaveAsync(record, CancellationToken.None);
             // Saved, the record keeps its volume images from removal; one removed just before is gone for good.
             if (imageVolumes.FirstOrDefault(v => images.Get(v.ImageId) is null) is { } removed)
-                throw CriException.NotFound($"image {removed.ImageId} of the volume at \"{removed.ContainerPath}\" was removed; pull it again");
+                throw DomainException.NotFound($"image {removed.ImageId} of the volume at \"{removed.ContainerPath}\" was removed; pull it again");
             var pid = await SetUpAsync(record, pod, config, podConfig, image, handler, ct);
             record = record with { Pid = pid, Complete = true };
             await containers.SaveAsync(record, CancellationToken.None);
@@ -97,8 +97,8 @@ public sealed class ContainerManager(
             }
             throw e switch
             {
-                SpecException or ArgumentException => CriException.Invalid(e.Message),
-                ContainerCreateException c => new CriException(Grpc.Core.StatusCode.Unknown, $"{handler.Name} create failed: {c.RuntimeMessage}"),
+                SpecException or ArgumentException => DomainException.Invalid(e.Message),
+                ContainerCreateException c => new DomainException(ErrorKind.Unknown, $"{handler.Name} create failed: {c.RuntimeMessage}"),
                 _ => e,
             };
         }
@@ -112,11 +112,11 @@ public sealed class ContainerManager(
     {
         if (string.IsNullOrEmpty(containerLogPath)) return null;
         if (string.IsNullOrEmpty(podLogDir))
-            return Path.IsPathRooted(containerLogPath) ? containerLogPath : throw CriException.Invalid($"log path \"{containerLogPath}\" is relative but the pod has no log directory");
+            return Path.IsPathRooted(containerLogPath) ? containerLogPath : throw DomainException.Invalid($"log path \"{containerLogPath}\" is relative but the pod has no log directory");
         var dir = Path.GetFullPath(podLogDir);
         var full = Path.GetFullPath(Path.Combine(dir, containerLogPath));
         if (!full.StartsWith(dir.TrimEnd('/') + "/", StringComparison.Ordinal))
-            throw CriException.Invalid($"log path \"{containerLogPath}\" escapes the pod log directory \"{podLogDir}\"");
+            throw DomainException.Invalid($"log path \"{containerLogPath}\" escapes the pod log directory \"{podLogDir}\"");
         return full;
     }
 
@@ -171,7 +171,7 @@ public sealed class ContainerManager(
     {
         if (pod.InfraContainerId is not { } infra) return null;
         var state = await handler.Runtime.StateAsync(infra, ct);
-        return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw CriException.Precondition($"pod sandbox \"{pod.Id}\" infra process is not running");
+        return state is { IsRunning: true } ? $"/proc/{state.Pid}/ns/pid" : throw DomainException.Precondition($"pod sandbox \"{pod.Id}\" infra process is not running");
     }
 
     /// <summary>The PID namespace of the TARGET container: one of this pod's, created or running (it has a process).</summary>
@@ -180,14 +180,14 @@ public sealed class ContainerManager(
         var ns = config.Linux?.SecurityContext?.NamespaceOptions;
         if (ns?.Pid != NamespaceMode.Target) return null;
         const string field = "linux.security_context.namespace_options.target_id";
-        if (string.IsNullOrEmpty(ns.TargetId)) throw CriException.Invalid($"{field} must name a container of the pod when pid is TARGET");
-        var target = containers.Find(ns.TargetId) ?? throw CriException.NotFound($"{field}: container \"{ns.TargetId}\" not found");
+        if (string.IsNullOrEmpty(ns.TargetId)) throw DomainException.Invalid($"{field} must name a container of the pod when pid is TARGET");
+        var target = containers.Find(ns.TargetId) ?? throw DomainException.NotFound($"{field}: container \"{ns.TargetId}\" not found");
         if (target.PodId != pod.Id)
-            throw CriException.Invalid($"{field}: container \"{target.Id}\" is in pod sandbox \"{target.PodId}\", not in \"{pod.Id}\"; a container can only share the PID namespace of its own pod's containers");
+            throw DomainException.Invalid($"{field}: container \"{target.Id}\" is in pod sandbox \"{target.PodId}\", not in \"{pod.Id}\"; a container can only share the PID namespace of its own pod's containers");
         var state = await handler.Runtime.StateAsync(target.Id, ct);
         return state is { Pid: > 0 } && (state.IsRunning || state.IsCreated)
             ? $"/proc/{state.Pid}/ns/pid"
-            : throw CriException.Invalid($"{field}: container \"{target.Id}\" is {state?.Status ?? "gone"}, not created or running");
+            : throw DomainException.Invalid($"{field}: container \"{target.Id}\" is {state?.Status ?? "gone"}, not created or running");
     }
 
     public async Task StartAsync(ContainerRecord c, CancellationToken ct)
@@ -195,7 +195,7 @@ public sealed class ContainerManager(
         using var held = await locks.ContainerAsync(c.PodId, c.Id, ct);
         c = RequireCurrent(c);
         if (c.State != ContainerRunState.Created)
-            throw CriException.Precondition($"container \"{c.Id}\" is {c.State.ToString().ToLowerInvariant()}, not created");
+            throw DomainException.Precondition($"container \"{c.Id}\" is {c.State.ToString().ToLowerInvariant()}, not created");
         var monitor = MonitorOf(c);
         // The process runs from inside `runc start`: take the time before, so a fast exit never precedes it.
         var startedAt = DateTimeOffset.UtcNow;
@@ -206,7 +206,7 @@ public sealed class ContainerManager(
             {
                 State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 128, Reason = "StartError", Message = e.Message,
             });
-            throw new CriException(Grpc.Core.StatusCode.Unknown, $"failed to start container \"{c.Id}\": {e.Message}", e);
+            throw new DomainException(ErrorKind.Unknown, $"failed to start container \"{c.Id}\": {e.Message}", e);
         }
         await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Created
             ? r with { State = ContainerRunState.Running, StartedAt = startedAt } : r with { StartedAt = r.StartedAt ?? startedAt });

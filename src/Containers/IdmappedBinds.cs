@@ -1,4 +1,4 @@
-using CriShim.Cri;
+using CriShim.Errors;
 using CriShim.Runtime.Oci;
 using CriShim.Runtime.Rootfs;
 using Runtime.V1;
@@ -25,12 +25,12 @@ public static class IdmappedBinds
             if (mount.UidMappings.Count == 0 && mount.GidMappings.Count == 0) continue;
             if (mount.Image is { Image.Length: > 0 }) continue; // image volumes follow the pod's user namespace anyway
             if (userns is null)
-                throw CriException.Invalid($"mount at \"{mount.ContainerPath}\" has uid/gid mappings but the pod has no user namespace (userns_options mode POD)");
+                throw DomainException.Invalid($"mount at \"{mount.ContainerPath}\" has uid/gid mappings but the pod has no user namespace (userns_options mode POD)");
             if (!Same(mount.UidMappings, userns.Uids) || !Same(mount.GidMappings, userns.Gids))
-                throw CriException.Invalid($"mount at \"{mount.ContainerPath}\": uid_mappings/gid_mappings must be the pod's user namespace mappings");
+                throw DomainException.Invalid($"mount at \"{mount.ContainerPath}\": uid_mappings/gid_mappings must be the pod's user namespace mappings");
             string source;
             try { source = ContainerSpecGenerator.ResolveSource(mount.HostPath); }
-            catch (SpecException e) { throw CriException.Invalid(e.Message); }
+            catch (SpecException e) { throw DomainException.Invalid(e.Message); }
             var target = Path.Combine(StagingDir(bundleDir), staged.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Directory.CreateDirectory(StagingDir(bundleDir));
             if (Directory.Exists(source)) Directory.CreateDirectory(target);

@@ -1,4 +1,4 @@
-using CriShim.Cri;
+using CriShim.Errors;
 using CriShim.Images;
 using CriShim.Runtime.Rootfs;
 using CriShim.Stores;
@@ -23,13 +23,13 @@ public static class ImageVolumes
         {
             if (mount.Image is not { Image.Length: > 0 } spec) continue;
             if (!string.IsNullOrEmpty(mount.HostPath))
-                throw CriException.Invalid($"mount at \"{mount.ContainerPath}\" sets both host_path and image; set one");
+                throw DomainException.Invalid($"mount at \"{mount.ContainerPath}\" sets both host_path and image; set one");
             var subPath = CleanSubPath(mount.ImageSubPath, mount.ContainerPath);
             ImageRecord? image;
             try { image = images.Resolve(spec.Image); }
-            catch (ImageException e) { throw CriException.Invalid($"image volume at \"{mount.ContainerPath}\": {e.Message}"); }
+            catch (ImageException e) { throw DomainException.Invalid($"image volume at \"{mount.ContainerPath}\": {e.Message}"); }
             if (image is null)
-                throw CriException.NotFound($"image \"{spec.Image}\" of the volume at \"{mount.ContainerPath}\" is not pulled; pull it first");
+                throw DomainException.NotFound($"image \"{spec.Image}\" of the volume at \"{mount.ContainerPath}\" is not pulled; pull it first");
             volumes.Add(new ImageVolumeRecord(mount.ContainerPath, image.Id,
                 Path.Combine(VolumesDir(bundleDir), volumes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), image.LayerDirs, subPath));
         }
@@ -44,10 +44,10 @@ public static class ImageVolumes
     {
         if (string.IsNullOrEmpty(subPath)) return null;
         if (subPath.StartsWith('/'))
-            throw CriException.Invalid($"image_sub_path \"{subPath}\" of the volume at \"{containerPath}\" must be relative to the image root");
+            throw DomainException.Invalid($"image_sub_path \"{subPath}\" of the volume at \"{containerPath}\" must be relative to the image root");
         var parts = subPath.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToList();
         if (parts.Contains(".."))
-            throw CriException.Invalid($"image_sub_path \"{subPath}\" of the volume at \"{containerPath}\" must not contain \"..\"");
+            throw DomainException.Invalid($"image_sub_path \"{subPath}\" of the volume at \"{containerPath}\" must not contain \"..\"");
         return parts.Count == 0 ? null : string.Join('/', parts);
     }
 
@@ -76,10 +76,10 @@ public static class ImageVolumes
         try { resolved = ContainedPath.Resolve(volume.MountDir, volume.SubPath); }
         catch (ArgumentException)
         {
-            throw CriException.Invalid($"image_sub_path \"{volume.SubPath}\" of the volume at \"{volume.ContainerPath}\" leads outside image {volume.ImageId} (a symlink)");
+            throw DomainException.Invalid($"image_sub_path \"{volume.SubPath}\" of the volume at \"{volume.ContainerPath}\" leads outside image {volume.ImageId} (a symlink)");
         }
         if (resolved is null)
-            throw CriException.NotFound($"image_sub_path \"{volume.SubPath}\" does not exist in image {volume.ImageId} (volume at \"{volume.ContainerPath}\")");
+            throw DomainException.NotFound($"image_sub_path \"{volume.SubPath}\" does not exist in image {volume.ImageId} (volume at \"{volume.ContainerPath}\")");
         return resolved;
     }
 

@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Containers;
 using Grpc.Core;
 using Runtime.V1;
@@ -11,7 +12,7 @@ public sealed partial class RuntimeServiceHandler
 
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
     {
-        var config = request.Config ?? throw CriException.Invalid("CreateContainer needs a config");
+        var config = request.Config ?? throw DomainException.Invalid("CreateContainer needs a config");
         var pod = RequirePod(request.PodSandboxId);
         var podConfig = request.SandboxConfig ?? pod.PodConfig();
         var container = await ContainerManager.CreateAsync(pod, config, podConfig, context.CancellationToken);
@@ -33,7 +34,7 @@ public sealed partial class RuntimeServiceHandler
 
     public override async Task<RemoveContainerResponse> RemoveContainer(RemoveContainerRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.ContainerId)) throw CriException.Invalid("container ID must not be empty");
+        if (string.IsNullOrEmpty(request.ContainerId)) throw DomainException.Invalid("container ID must not be empty");
         if (Containers.Find(request.ContainerId) is { } c) await ContainerManager.RemoveAsync(c, context.CancellationToken);
         return new RemoveContainerResponse();
     }
@@ -41,15 +42,15 @@ public sealed partial class RuntimeServiceHandler
     public override async Task<ExecSyncResponse> ExecSync(ExecSyncRequest request, ServerCallContext context)
     {
         var c = RequireContainer(request.ContainerId);
-        if (request.Cmd.Count == 0) throw CriException.Invalid("ExecSync needs a command");
-        if (c.State != Stores.ContainerRunState.Running) throw CriException.Precondition($"container \"{c.Id}\" is not running");
+        if (request.Cmd.Count == 0) throw DomainException.Invalid("ExecSync needs a command");
+        if (c.State != Stores.ContainerRunState.Running) throw DomainException.Precondition($"container \"{c.Id}\" is not running");
         var timeout = request.Timeout > 0 ? TimeSpan.FromSeconds(request.Timeout) : Timeout.InfiniteTimeSpan;
         var monitor = services.GetRequiredService<Runtimes.RuntimeHandlers>().ForOrDefault(Pods.Get(c.PodId)).Monitor;
         Runtime.Monitor.ExecSyncResult result;
         try { result = await monitor.ExecSyncAsync(c.Id, [.. request.Cmd], timeout, context.CancellationToken); }
-        catch (Runtime.Monitor.ContainerExecException e) { throw new CriException(StatusCode.Unknown, e.Message); }
+        catch (Runtime.Monitor.ContainerExecException e) { throw new DomainException(ErrorKind.Unknown, e.Message); }
         if (result.TimedOut)
-            throw new CriException(StatusCode.DeadlineExceeded, $"command {string.Join(' ', request.Cmd)} timed out after {request.Timeout}s");
+            throw new DomainException(ErrorKind.DeadlineExceeded, $"command {string.Join(' ', request.Cmd)} timed out after {request.Timeout}s");
         // The monitor capped the output to fit one response (MaxExecOutputBytes); the arrays are ours alone, so no copy.
         return new ExecSyncResponse
         {

@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Pods;
 using CriShim.Runtime.Cgroups;
 using CriShim.Stores;
@@ -13,11 +14,11 @@ public sealed partial class RuntimeServiceHandler
     public override async Task<UpdateContainerResourcesResponse> UpdateContainerResources(UpdateContainerResourcesRequest request, ServerCallContext context)
     {
         var c = RequireContainer(request.ContainerId);
-        var resources = request.Linux ?? throw CriException.Invalid("UpdateContainerResources needs linux resources");
+        var resources = request.Linux ?? throw DomainException.Invalid("UpdateContainerResources needs linux resources");
         using var held = await Locks.ContainerAsync(c.PodId, c.Id, context.CancellationToken);
         c = RequireContainer(c.Id);
-        if (c.State is ContainerRunState.Exited) throw CriException.Precondition($"container \"{c.Id}\" has exited");
-        var pod = Pods.Get(c.PodId) ?? throw CriException.NotFound($"pod sandbox \"{c.PodId}\" not found");
+        if (c.State is ContainerRunState.Exited) throw DomainException.Precondition($"container \"{c.Id}\" has exited");
+        var pod = Pods.Get(c.PodId) ?? throw DomainException.NotFound($"pod sandbox \"{c.PodId}\" not found");
         var result = services.GetRequiredService<CgroupUpdater>().Apply(PodSandboxManager.CgroupsPath(pod, c.Id), CgroupResourcesOf(resources));
         log.LogInformation("container {ContainerId} resources updated: {Applied}; skipped: {Skipped}", c.Id, result.Applied, result.Skipped);
         // Recorded in the stored config so ContainerStatus reports the resources now in force.
@@ -58,13 +59,13 @@ public sealed partial class RuntimeServiceHandler
     public override async Task<ReopenContainerLogResponse> ReopenContainerLog(ReopenContainerLogRequest request, ServerCallContext context)
     {
         var c = RequireContainer(request.ContainerId);
-        if (c.State != ContainerRunState.Running) throw CriException.Precondition($"container \"{c.Id}\" is not running");
+        if (c.State != ContainerRunState.Running) throw DomainException.Precondition($"container \"{c.Id}\" is not running");
         await services.GetRequiredService<Runtimes.RuntimeHandlers>().ForOrDefault(Pods.Get(c.PodId)).Monitor.ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
         // conmon reopens asynchronously; kubelet's rotation expects the new file once this call returns.
         for (var waited = 0; !string.IsNullOrEmpty(c.LogPath) && !File.Exists(c.LogPath) && waited < 5000; waited += 10)
             await Task.Delay(10, context.CancellationToken);
         if (!string.IsNullOrEmpty(c.LogPath) && !File.Exists(c.LogPath))
-            throw new CriException(StatusCode.Unknown, $"conmon did not reopen the log of container \"{c.Id}\"");
+            throw new DomainException(ErrorKind.Unknown, $"conmon did not reopen the log of container \"{c.Id}\"");
         return new ReopenContainerLogResponse();
     }
 }

@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using System.Text.Json;
 using CriShim.Stores;
 using Grpc.Core;
@@ -53,8 +54,8 @@ public sealed partial class RuntimeServiceHandler
 
     ContainerRecord RequireContainer(string id)
     {
-        if (string.IsNullOrEmpty(id)) throw CriException.Invalid("container ID must not be empty");
-        return Containers.Find(id) is { Complete: true } c ? c : throw CriException.NotFound($"container \"{id}\" not found");
+        if (string.IsNullOrEmpty(id)) throw DomainException.Invalid("container ID must not be empty");
+        return Containers.Find(id) is { Complete: true } c ? c : throw DomainException.NotFound($"container \"{id}\" not found");
     }
 
     static JsonElement? ReadRuntimeSpec(ContainerRecord c)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CriShim.Errors;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -38,6 +39,21 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> log, Metrics.Daem
 
     static string MethodName(ServerCallContext context) => context.Method[(context.Method.LastIndexOf('/') + 1)..];
 
+    static StatusCode ToStatusCode(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+        ErrorKind.NotFound => StatusCode.NotFound,
+        ErrorKind.AlreadyExists => StatusCode.AlreadyExists,
+        ErrorKind.FailedPrecondition => StatusCode.FailedPrecondition,
+        ErrorKind.Unavailable => StatusCode.Unavailable,
+        ErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
+        ErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        ErrorKind.Unauthenticated => StatusCode.Unauthenticated,
+        ErrorKind.DataLoss => StatusCode.DataLoss,
+        ErrorKind.Internal => StatusCode.Internal,
+        _ => StatusCode.Unknown,
+    };
+
     RpcException Translate(Exception e, ServerCallContext context)
     {
         var method = MethodName(context);
@@ -46,7 +62,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> log, Metrics.Daem
             RpcException { StatusCode: StatusCode.Unimplemented } r when string.IsNullOrEmpty(r.Status.Detail)
                 => new Status(StatusCode.Unimplemented, $"{method} is not implemented by crishim"),
             RpcException r => r.Status,
-            CriException c => new Status(c.Code, c.Message),
+            DomainException d => new Status(ToStatusCode(d.Kind), d.Message),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested
                 => new Status(StatusCode.Cancelled, $"{method} cancelled by the client"),
             TimeoutException => new Status(StatusCode.DeadlineExceeded, e.Message),

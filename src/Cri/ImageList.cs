@@ -27,7 +27,6 @@ public sealed partial class ImageServiceHandler
     {
         var wanted = filter?.Image?.Image;
         if (string.IsNullOrWhiteSpace(wanted)) return store.List();
-        try { return store.Resolve(wanted) is { } image ? [image] : []; }
-        catch (ImageException e) { throw ToCri(e); }
+        return store.Resolve(wanted) is { } image ? [image] : [];
     }
 }

@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Images;
 using Grpc.Core;
 using Runtime.V1;
@@ -14,7 +15,7 @@ public sealed partial class ImageServiceHandler
             // An ID names content we have, not something a registry can serve: "pulling" it is a lookup.
             return store.Resolve(reference) is { } present
                 ? new PullImageResponse { ImageRef = present.Id }
-                : throw CriException.Invalid($"cannot pull by image ID \"{reference}\": pull a reference (name:tag or name@digest)");
+                : throw DomainException.Invalid($"cannot pull by image ID \"{reference}\": pull a reference (name:tag or name@digest)");
         }
         try
         {
@@ -27,7 +28,7 @@ public sealed partial class ImageServiceHandler
         catch (ImageException e)
         {
             log.LogWarning("pull of {Image} failed: {Error}", reference, e.Message);
-            throw ToCri(e);
+            throw;
         }
     }
 }

@@ -10,8 +10,7 @@ public sealed partial class ImageServiceHandler
     public override async Task<RemoveImageResponse> RemoveImage(RemoveImageRequest request, ServerCallContext context)
     {
         var reference = RequireImage(request.Image);
-        try { await store.RemoveAsync(reference, context.CancellationToken); }
-        catch (ImageException e) { throw ToCri(e); }
+        await store.RemoveAsync(reference, context.CancellationToken);
         return new RemoveImageResponse();
     }
 }

@@ -12,9 +12,7 @@ public sealed partial class ImageServiceHandler
     public override async Task<ImageStatusResponse> ImageStatus(ImageStatusRequest request, ServerCallContext context)
     {
         var reference = RequireImage(request.Image);
-        ImageRecord? image;
-        try { image = store.Resolve(reference); }
-        catch (ImageException e) { throw ToCri(e); }
+        var image = store.Resolve(reference);
         var response = new ImageStatusResponse();
         if (image is null) return response;
         response.Image = ToCri(image);

@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Pods;
 using Grpc.Core;
 using Runtime.V1;
@@ -11,7 +12,7 @@ public sealed partial class RuntimeServiceHandler
 
     public override async Task<RunPodSandboxResponse> RunPodSandbox(RunPodSandboxRequest request, ServerCallContext context)
     {
-        var config = request.Config ?? throw CriException.Invalid("RunPodSandbox needs a config");
+        var config = request.Config ?? throw DomainException.Invalid("RunPodSandbox needs a config");
         var pod = await PodManager.RunAsync(config, request.RuntimeHandler, context.CancellationToken);
         return new RunPodSandboxResponse { PodSandboxId = pod.Id };
     }
@@ -24,7 +25,7 @@ public sealed partial class RuntimeServiceHandler
 
     public override async Task<RemovePodSandboxResponse> RemovePodSandbox(RemovePodSandboxRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.PodSandboxId)) throw CriException.Invalid("pod sandbox ID must not be empty");
+        if (string.IsNullOrEmpty(request.PodSandboxId)) throw DomainException.Invalid("pod sandbox ID must not be empty");
         // Removing what is already gone succeeds: kubelet retries removals.
         if (Pods.Find(request.PodSandboxId) is { } pod) await PodManager.RemoveAsync(pod, context.CancellationToken);
         return new RemovePodSandboxResponse();

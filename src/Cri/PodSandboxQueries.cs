@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using System.Text.Json;
 using CriShim.Stores;
 using Grpc.Core;
@@ -52,7 +53,7 @@ public sealed partial class RuntimeServiceHandler
 
     PodRecord RequirePod(string id)
     {
-        if (string.IsNullOrEmpty(id)) throw CriException.Invalid("pod sandbox ID must not be empty");
-        return Pods.Find(id) is { Complete: true } pod ? pod : throw CriException.NotFound($"pod sandbox \"{id}\" not found");
+        if (string.IsNullOrEmpty(id)) throw DomainException.Invalid("pod sandbox ID must not be empty");
+        return Pods.Find(id) is { Complete: true } pod ? pod : throw DomainException.NotFound($"pod sandbox \"{id}\" not found");
     }
 }

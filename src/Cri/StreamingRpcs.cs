@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Streaming;
 using Grpc.Core;
 using Runtime.V1;
@@ -15,7 +16,7 @@ public sealed partial class RuntimeServiceHandler
 
     public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
     {
-        if (request.Cmd.Count == 0) throw CriException.Invalid("cmd must not be empty");
+        if (request.Cmd.Count == 0) throw DomainException.Invalid("cmd must not be empty");
         ValidateStdio(request.Tty, request.Stdin, request.Stdout, request.Stderr);
         var container = await RunningContainer(request.ContainerId, context.CancellationToken);
         var url = Park(new ExecStreamRequest(container, request.Cmd.ToList(), request.Tty, request.Stdin, request.Stdout, request.Stderr));
@@ -32,31 +33,31 @@ public sealed partial class RuntimeServiceHandler
 
     public override async Task<PortForwardResponse> PortForward(PortForwardRequest request, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(request.PodSandboxId)) throw CriException.Invalid("pod_sandbox_id is required");
-        if (request.Port.Any(p => p is < 1 or > 65535)) throw CriException.Invalid("ports must be between 1 and 65535");
+        if (string.IsNullOrEmpty(request.PodSandboxId)) throw DomainException.Invalid("pod_sandbox_id is required");
+        if (request.Port.Any(p => p is < 1 or > 65535)) throw DomainException.Invalid("ports must be between 1 and 65535");
         var pod = await StreamingTargets.FindReadyPodAsync(request.PodSandboxId, context.CancellationToken)
-                  ?? throw CriException.NotFound($"pod sandbox {request.PodSandboxId} not found or not ready");
+                  ?? throw DomainException.NotFound($"pod sandbox {request.PodSandboxId} not found or not ready");
         var url = Park(new PortForwardStreamRequest(pod, request.Port.ToList()));
         return new PortForwardResponse { Url = url };
     }
 
     static void ValidateStdio(bool tty, bool stdin, bool stdout, bool stderr)
     {
-        if (tty && stderr) throw CriException.Invalid("tty and stderr cannot both be true");
-        if (!stdin && !stdout && !stderr) throw CriException.Invalid("one of stdin, stdout, or stderr must be set");
+        if (tty && stderr) throw DomainException.Invalid("tty and stderr cannot both be true");
+        if (!stdin && !stdout && !stderr) throw DomainException.Invalid("one of stdin, stdout, or stderr must be set");
     }
 
     async Task<ContainerTarget> RunningContainer(string containerId, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(containerId)) throw CriException.Invalid("container_id is required");
+        if (string.IsNullOrEmpty(containerId)) throw DomainException.Invalid("container_id is required");
         return await StreamingTargets.FindRunningContainerAsync(containerId, ct)
-               ?? throw CriException.NotFound($"container {containerId} not found or not running");
+               ?? throw DomainException.NotFound($"container {containerId} not found or not running");
     }
 
     string Park(StreamRequest request)
     {
         try { return Streaming.UrlFor(request); }
-        catch (RequestCacheFullException e) { throw new CriException(StatusCode.ResourceExhausted, e.Message); }
+        catch (RequestCacheFullException e) { throw new DomainException(ErrorKind.ResourceExhausted, e.Message); }
     }
 
     /// <summary>Verbose Status entries of the streaming server.</summary>

@@ -1,3 +1,5 @@
+using CriShim.Errors;
+
 namespace CriShim.Images;
 
 public enum ImageErrorKind
@@ -23,8 +25,21 @@ public enum ImageErrorKind
     InUse,
 }
 
-/// <summary>A failure of the image subsystem with a kind the CRI layer maps to a gRPC status.</summary>
-public sealed class ImageException(ImageErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
+/// <summary>A failure of the image subsystem; its finer kind drives retries and mirror fallback, <see cref="DomainException.Kind"/> the answer.</summary>
+public sealed class ImageException(ImageErrorKind kind, string message, Exception? inner = null)
+    : DomainException(ToErrorKind(kind), message, inner)
 {
-    public ImageErrorKind Kind { get; } = kind;
+    public ImageErrorKind ImageKind { get; } = kind;
+
+    static ErrorKind ToErrorKind(ImageErrorKind kind) => kind switch
+    {
+        // a hostile or over-size image is bad input, like a malformed reference
+        ImageErrorKind.Invalid or ImageErrorKind.Unsafe or ImageErrorKind.TooLarge => ErrorKind.InvalidArgument,
+        ImageErrorKind.NotFound => ErrorKind.NotFound,
+        ImageErrorKind.Unauthorized => ErrorKind.Unauthenticated,
+        ImageErrorKind.Unavailable => ErrorKind.Unavailable,
+        ImageErrorKind.Corrupt => ErrorKind.DataLoss,
+        ImageErrorKind.Unsupported or ImageErrorKind.InUse => ErrorKind.FailedPrecondition,
+        _ => ErrorKind.Unknown,
+    };
 }

@@ -103,7 +103,7 @@ public sealed class ImagePuller(
                 new ParallelOptions { MaxDegreeOfParallelism = ParallelLayers, CancellationToken = ct },
                 (layer, token) => new ValueTask(EnsureLayerAsync(session, layer, token)));
         }
-        catch (ImageException e) when (e.Kind is ImageErrorKind.Unsafe or ImageErrorKind.TooLarge or ImageErrorKind.Corrupt or ImageErrorKind.Unsupported)
+        catch (ImageException e) when (e.ImageKind is ImageErrorKind.Unsafe or ImageErrorKind.TooLarge or ImageErrorKind.Corrupt or ImageErrorKind.Unsupported)
         {
             // This image can never be stored, so no removal would ever collect what it brought: what no stored image
             // and no other pull uses goes now (a transient failure keeps it, for the retry to resume from).

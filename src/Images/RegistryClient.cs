@@ -179,7 +179,7 @@ public sealed class RegistrySession
             {
                 throw new TimeoutException($"download of blob {blob.Digest} from {endpoint} stalled");
             }
-            catch (ImageException e) when (e.Kind is ImageErrorKind.NotFound or ImageErrorKind.Unauthorized && endpoint != endpoints[^1])
+            catch (ImageException e) when (e.ImageKind is ImageErrorKind.NotFound or ImageErrorKind.Unauthorized && endpoint != endpoints[^1])
             {
                 // a mirror may lack a blob it has the manifest for: ask the next endpoint
                 last = e;
@@ -200,15 +200,15 @@ public sealed class RegistrySession
                 _preferred ??= endpoint;
                 return result;
             }
-            catch (ImageException e) when (e.Kind is not (ImageErrorKind.Corrupt or ImageErrorKind.TooLarge) && endpoint != _endpoints[^1])
+            catch (ImageException e) when (e.ImageKind is not (ImageErrorKind.Corrupt or ImageErrorKind.TooLarge) && endpoint != _endpoints[^1])
             {
                 _log.LogInformation("{What} not available from {Endpoint} ({Error}); trying the next endpoint", what, endpoint, e.Message);
                 firstFailure ??= e;
             }
-            catch (ImageException e) when (firstFailure is not null && e.Kind is not (ImageErrorKind.Corrupt or ImageErrorKind.TooLarge))
+            catch (ImageException e) when (firstFailure is not null && e.ImageKind is not (ImageErrorKind.Corrupt or ImageErrorKind.TooLarge))
             {
                 // Say what the mirrors answered too: with an unreachable upstream, the mirror's answer is the useful one.
-                var kind = firstFailure.Kind == ImageErrorKind.NotFound && e.Kind == ImageErrorKind.Unavailable ? ImageErrorKind.NotFound : e.Kind;
+                var kind = firstFailure.ImageKind == ImageErrorKind.NotFound && e.ImageKind == ImageErrorKind.Unavailable ? ImageErrorKind.NotFound : e.ImageKind;
                 throw new ImageException(kind, $"{e.Message} (mirror: {firstFailure.Message})", e);
             }
         }

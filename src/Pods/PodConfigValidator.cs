@@ -1,5 +1,5 @@
+using CriShim.Errors;
 using System.Text.RegularExpressions;
-using CriShim.Cri;
 using Runtime.V1;
 
 namespace CriShim.Pods;
@@ -19,7 +19,7 @@ public static partial class PodConfigValidator
 
     public static void Validate(PodSandboxConfig config)
     {
-        var meta = config.Metadata ?? throw CriException.Invalid("pod sandbox config has no metadata");
+        var meta = config.Metadata ?? throw DomainException.Invalid("pod sandbox config has no metadata");
         // These three go into CNI_ARGS (K8S_POD_NAME=...;...) and into names on disk: no ';', '=', '/', spaces or
         // control characters. Case is not restricted: kubelet sends DNS-1123 names, but critest and other clients
         // send mixed case, which is harmless.
@@ -30,7 +30,7 @@ public static partial class PodConfigValidator
         if (!hostNetwork && !string.IsNullOrEmpty(config.Hostname))
             Require("hostname", config.Hostname, MaxHostnameLength, IsDnsSubdomain, "a DNS name (letters, digits and '-' in labels joined by '.')");
         if (!string.IsNullOrEmpty(config.LogDirectory) && !Path.IsPathRooted(config.LogDirectory))
-            throw CriException.Invalid($"pod log directory \"{config.LogDirectory}\" must be an absolute path");
+            throw DomainException.Invalid($"pod log directory \"{config.LogDirectory}\" must be an absolute path");
     }
 
     public static bool IsDnsLabel(string value) => value.Length <= MaxLabelLength && DnsLabel().IsMatch(value);
@@ -44,9 +44,9 @@ public static partial class PodConfigValidator
 
     static void Require(string field, string value, int maxLength, Func<string, bool> valid, string what)
     {
-        if (string.IsNullOrEmpty(value)) throw CriException.Invalid($"pod sandbox {field} must not be empty");
-        if (value.Length > maxLength) throw CriException.Invalid($"pod sandbox {field} is {value.Length} characters long; at most {maxLength} are allowed");
-        if (!valid(value)) throw CriException.Invalid($"pod sandbox {field} \"{value}\" is invalid: it must be {what}");
+        if (string.IsNullOrEmpty(value)) throw DomainException.Invalid($"pod sandbox {field} must not be empty");
+        if (value.Length > maxLength) throw DomainException.Invalid($"pod sandbox {field} is {value.Length} characters long; at most {maxLength} are allowed");
+        if (!valid(value)) throw DomainException.Invalid($"pod sandbox {field} \"{value}\" is invalid: it must be {what}");
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\z")]

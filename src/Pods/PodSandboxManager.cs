@@ -1,6 +1,6 @@
+using CriShim.Errors;
 using CriShim.Config;
 using CriShim.Containers;
-using CriShim.Cri;
 using CriShim.Cri.Specs;
 using CriShim.Runtime.Cgroups;
 using CriShim.Runtime.Monitor;
@@ -33,7 +33,7 @@ public sealed class PodSandboxManager(
         PodConfigValidator.Validate(config);
         var handler = handlers.Resolve(runtimeHandler);
         if (handler.IsSandboxed && ContainerSpecMapper.PodUserNamespace(config) is not null)
-            throw CriException.Invalid($"runtime handler \"{handler.Name}\" does not support user namespaces (namespace_options.userns_options mode POD)");
+            throw DomainException.Invalid($"runtime handler \"{handler.Name}\" does not support user namespaces (namespace_options.userns_options mode POD)");
         var meta = config.Metadata;
         var id = Ids.New();
         var record = new PodRecord
@@ -45,7 +45,7 @@ public sealed class PodSandboxManager(
         };
         using var held = await locks.PodAsync(id, ct);
         if (pods.Names.Reserve(record.ReservedName, id) is { } holder)
-            throw CriException.Exists($"pod sandbox name \"{record.ReservedName}\" is reserved for \"{holder}\"");
+            throw DomainException.Exists($"pod sandbox name \"{record.ReservedName}\" is reserved for \"{holder}\"");
         try
         {
             // Persisted first and marked complete last: a crash in between leaves a record that recovery tears down.
@@ -62,7 +62,7 @@ public sealed class PodSandboxManager(
             // The name is released either way, as kubelet retries the run under the same name.
             if ((await TearDownAsync(record, CancellationToken.None)).Count == 0) await pods.DeleteAsync(id);
             pods.Names.Release(record.ReservedName, id);
-            throw e is SpecException or ArgumentException ? CriException.Invalid(e.Message) : e;
+            throw e is SpecException or ArgumentException ? DomainException.Invalid(e.Message) : e;
         }
     }
 
@@ -153,7 +153,7 @@ public sealed class PodSandboxManager(
             pod = await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady }, CancellationToken.None) ?? pod;
         var failed = await TearDownAsync(pod, ct);
         if (failed.Count > 0)
-            throw new CriException(Grpc.Core.StatusCode.Internal,
+            throw new DomainException(ErrorKind.Internal,
                 $"pod sandbox \"{pod.Id}\" is not fully removed: {string.Join("; ", failed)}; it is kept, retry RemovePodSandbox");
         await pods.DeleteAsync(pod.Id);
         pods.Names.Release(pod.ReservedName, pod.Id);

@@ -1,5 +1,5 @@
+using CriShim.Errors;
 using CriShim.Config;
-using CriShim.Cri;
 using CriShim.Runtime.Monitor;
 using CriShim.Runtime.Runc;
 using CriShim.Stores;
@@ -54,15 +54,15 @@ public sealed class RuntimeHandlers
     /// FailedPrecondition with the reason when this host cannot run it.</summary>
     public RuntimeHandler Resolve(string name)
     {
-        var handler = Find(name) ?? throw CriException.Invalid(
+        var handler = Find(name) ?? throw DomainException.Invalid(
             $"unknown runtime handler \"{name}\"; configured handlers: {string.Join(", ", _byName.Keys)}");
-        if (handler.Problem is { } problem) throw CriException.Precondition($"runtime handler \"{handler.Name}\" cannot run pods on this host: {problem}");
+        if (handler.Problem is { } problem) throw DomainException.Precondition($"runtime handler \"{handler.Name}\" cannot run pods on this host: {problem}");
         return handler;
     }
 
     /// <summary>The handler an existing pod runs on. A handler removed from the config since is an error the caller reports.</summary>
     public RuntimeHandler For(PodRecord pod) => Find(pod.RuntimeHandler)
-        ?? throw CriException.Precondition($"pod sandbox \"{pod.Id}\" uses runtime handler \"{pod.RuntimeHandler}\", which is no longer configured");
+        ?? throw DomainException.Precondition($"pod sandbox \"{pod.Id}\" uses runtime handler \"{pod.RuntimeHandler}\", which is no longer configured");
 
     /// <summary>The handler of a pod, or the default one for records whose pod is gone (cleanup after a crash).</summary>
     public RuntimeHandler ForOrDefault(PodRecord? pod) => pod is null ? Default : Find(pod.RuntimeHandler) ?? Default;

@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using System.Text;
 using CriShim.Config;
 using CriShim.Cri;
@@ -47,7 +48,7 @@ public class StreamingRpcTests
         return new RuntimeServiceHandler(new CriShimOptions(), new RuntimeState(), services, NullLogger<RuntimeServiceHandler>.Instance);
     }
 
-    static StatusCode CodeOf(AsyncTestDelegate call) => Assert.ThrowsAsync<CriException>(call)!.Code;
+    static ErrorKind CodeOf(AsyncTestDelegate call) => Assert.ThrowsAsync<DomainException>(call)!.Kind;
 
     [Test]
     public async Task Exec_answers_a_url_on_the_streaming_server_that_runs_the_command()
@@ -67,21 +68,21 @@ public class StreamingRpcTests
     public void Exec_with_tty_and_stderr_is_an_invalid_argument()
     {
         var request = new ExecRequest { ContainerId = ContainerId, Tty = true, Stderr = true, Stdout = true, Cmd = { "sh" } };
-        Assert.That(CodeOf(() => Handler().Exec(request, new CallContext())), Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(CodeOf(() => Handler().Exec(request, new CallContext())), Is.EqualTo(ErrorKind.InvalidArgument));
     }
 
     [Test]
     public void Exec_needs_a_command_and_at_least_one_stream()
     {
-        Assert.That(CodeOf(() => Handler().Exec(new ExecRequest { ContainerId = ContainerId, Stdout = true }, new CallContext())), Is.EqualTo(StatusCode.InvalidArgument));
-        Assert.That(CodeOf(() => Handler().Exec(new ExecRequest { ContainerId = ContainerId, Cmd = { "true" } }, new CallContext())), Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(CodeOf(() => Handler().Exec(new ExecRequest { ContainerId = ContainerId, Stdout = true }, new CallContext())), Is.EqualTo(ErrorKind.InvalidArgument));
+        Assert.That(CodeOf(() => Handler().Exec(new ExecRequest { ContainerId = ContainerId, Cmd = { "true" } }, new CallContext())), Is.EqualTo(ErrorKind.InvalidArgument));
     }
 
     [Test]
     public void Exec_and_attach_in_an_unknown_or_stopped_container_are_not_found()
     {
-        Assert.That(CodeOf(() => Handler().Exec(new ExecRequest { ContainerId = "nope", Stdout = true, Cmd = { "true" } }, new CallContext())), Is.EqualTo(StatusCode.NotFound));
-        Assert.That(CodeOf(() => Handler().Attach(new AttachRequest { ContainerId = "nope", Stdout = true }, new CallContext())), Is.EqualTo(StatusCode.NotFound));
+        Assert.That(CodeOf(() => Handler().Exec(new ExecRequest { ContainerId = "nope", Stdout = true, Cmd = { "true" } }, new CallContext())), Is.EqualTo(ErrorKind.NotFound));
+        Assert.That(CodeOf(() => Handler().Attach(new AttachRequest { ContainerId = "nope", Stdout = true }, new CallContext())), Is.EqualTo(ErrorKind.NotFound));
     }
 
     [Test]
@@ -89,8 +90,8 @@ public class StreamingRpcTests
     {
         var response = await Handler().PortForward(new PortForwardRequest { PodSandboxId = Pod.Id, Port = { 8080 } }, new CallContext());
         Assert.That(response.Url, Does.StartWith(Server.BaseUrl + "portforward/"));
-        Assert.That(CodeOf(() => Handler().PortForward(new PortForwardRequest { PodSandboxId = "nope" }, new CallContext())), Is.EqualTo(StatusCode.NotFound));
-        Assert.That(CodeOf(() => Handler().PortForward(new PortForwardRequest { PodSandboxId = Pod.Id, Port = { 70000 } }, new CallContext())), Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(CodeOf(() => Handler().PortForward(new PortForwardRequest { PodSandboxId = "nope" }, new CallContext())), Is.EqualTo(ErrorKind.NotFound));
+        Assert.That(CodeOf(() => Handler().PortForward(new PortForwardRequest { PodSandboxId = Pod.Id, Port = { 70000 } }, new CallContext())), Is.EqualTo(ErrorKind.InvalidArgument));
     }
 
     [Test]
@@ -102,6 +103,6 @@ public class StreamingRpcTests
         var handler = Handler(small);
         var request = new AttachRequest { ContainerId = ContainerId, Stdout = true };
         await handler.Attach(request, new CallContext());
-        Assert.That(CodeOf(() => handler.Attach(request, new CallContext())), Is.EqualTo(StatusCode.ResourceExhausted));
+        Assert.That(CodeOf(() => handler.Attach(request, new CallContext())), Is.EqualTo(ErrorKind.ResourceExhausted));
     }
 }

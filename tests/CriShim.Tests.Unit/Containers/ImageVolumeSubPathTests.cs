@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Containers;
 using CriShim.Cri;
 using Grpc.Core;
@@ -19,8 +20,8 @@ public class ImageVolumeSubPathTests
     [TestCase("data/../../etc")]
     public void A_sub_path_that_could_leave_the_image_is_invalid(string subPath)
     {
-        var e = Assert.Throws<CriException>(() => ImageVolumes.CleanSubPath(subPath, "/vol"))!;
-        Assert.That((e.Code, e.Message), Is.EqualTo((StatusCode.InvalidArgument, e.Message)));
+        var e = Assert.Throws<DomainException>(() => ImageVolumes.CleanSubPath(subPath, "/vol"))!;
+        Assert.That(e.Kind, Is.EqualTo(ErrorKind.InvalidArgument));
         Assert.That(e.Message, Does.Contain("image_sub_path").And.Contain(subPath).And.Contain("/vol"));
     }
 }

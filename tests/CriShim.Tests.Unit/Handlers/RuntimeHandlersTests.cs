@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Config;
 using CriShim.Cri;
 using CriShim.Runtime.Monitor;
@@ -39,8 +40,8 @@ public class RuntimeHandlersTests
     public void AnUnknownHandler_IsAnInvalidArgument_NamingTheConfiguredOnes()
     {
         var handlers = Build(new() { ["runc"] = new() { Path = "/bin/true" }, ["crun"] = new() { Path = "/bin/true" } });
-        var e = Assert.Throws<CriException>(() => handlers.Resolve("kata"))!;
-        Assert.That(e.Code, Is.EqualTo(StatusCode.InvalidArgument));
+        var e = Assert.Throws<DomainException>(() => handlers.Resolve("kata"))!;
+        Assert.That(e.Kind, Is.EqualTo(ErrorKind.InvalidArgument));
         Assert.That(e.Message, Does.Contain("\"kata\"").And.Contain("runc, crun"));
     }
 
@@ -50,8 +51,8 @@ public class RuntimeHandlersTests
         var handlers = Build(new() { ["runc"] = new() { Path = "/bin/true" }, ["ghost"] = new() { Path = "/nonexistent/ghost-runtime" } });
         var ghost = handlers.Find("ghost")!;
         Assert.That(ghost.IsUsable, Is.False);
-        var e = Assert.Throws<CriException>(() => handlers.Resolve("ghost"))!;
-        Assert.That(e.Code, Is.EqualTo(StatusCode.FailedPrecondition));
+        var e = Assert.Throws<DomainException>(() => handlers.Resolve("ghost"))!;
+        Assert.That(e.Kind, Is.EqualTo(ErrorKind.FailedPrecondition));
         Assert.That(e.Message, Does.Contain("/nonexistent/ghost-runtime"));
     }
 
@@ -95,7 +96,7 @@ public class RuntimeHandlersTests
     public void APodWhoseHandlerWasRemovedFromTheConfig_IsReportedNotGuessed()
     {
         var handlers = Build(new() { ["runc"] = new() { Path = "/bin/true" } });
-        Assert.That(Assert.Throws<CriException>(() => handlers.For(Pod("gone")))!.Code, Is.EqualTo(StatusCode.FailedPrecondition));
+        Assert.That(Assert.Throws<DomainException>(() => handlers.For(Pod("gone")))!.Kind, Is.EqualTo(ErrorKind.FailedPrecondition));
         Assert.That(handlers.ForOrDefault(Pod("gone")).Name, Is.EqualTo("runc"), "cleanup still finds a runtime");
     }
 }

@@ -40,7 +40,7 @@ public sealed class ContentStoreTests
         var descriptor = Describe(Encoding.UTF8.GetBytes("expected"));
         var e = Assert.ThrowsAsync<ImageException>(() => Ingest(descriptor, Encoding.UTF8.GetBytes("tampered")));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
         Assert.That(_store.Contains(Digest.Parse(descriptor.Digest)), Is.False);
         Assert.That(Directory.GetFiles(Path.Combine(_dir, "tmp")), Is.Empty);
     }
@@ -51,7 +51,7 @@ public sealed class ContentStoreTests
     {
         var descriptor = Describe(Encoding.UTF8.GetBytes("expected!"));
         var e = Assert.ThrowsAsync<ImageException>(() => Ingest(descriptor, Encoding.UTF8.GetBytes(served)));
-        Assert.That(e!.Kind, Is.EqualTo(kind));
+        Assert.That(e!.ImageKind, Is.EqualTo(kind));
         Assert.That(Directory.GetFiles(Path.Combine(_dir, "tmp")), Is.Empty);
     }
 
@@ -59,6 +59,6 @@ public sealed class ContentStoreTests
     public void Put_OfBytesNotMatchingTheDigest_FailsAsCorrupt()
     {
         var e = Assert.ThrowsAsync<ImageException>(() => _store.PutAsync(Digest.Compute("a"u8), "b"u8.ToArray(), CancellationToken.None));
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
     }
 }

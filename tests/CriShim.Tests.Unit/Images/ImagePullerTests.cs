@@ -115,7 +115,7 @@ public sealed class ImagePullerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("hostile/app:v1"));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unsafe));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unsafe));
         Assert.That(Directory.Exists(_paths.Temp), "the pull temp directory survives");
         Assert.That(Directory.GetFileSystemEntries(_paths.Temp), Is.Empty);
         Assert.That(File.Exists(BlobPath(hostile)), Is.False, "the hostile layer blob is not kept");
@@ -131,7 +131,7 @@ public sealed class ImagePullerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("big/config:v1"));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("8 MiB (8388608 bytes), the limit on image configs"));
         Assert.That(_registry.Requests.Where(r => r.Contains("/blobs/")), Is.Empty);
         Assert.That(Directory.GetFileSystemEntries(Path.Combine(_paths.Blobs, "sha256")), Is.Empty);
@@ -154,7 +154,7 @@ public sealed class ImagePullerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("big/index:v1"));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("the limit on manifests and indexes"));
         Assert.That(_registry.Requests, Has.None.Contains(Digest.Compute(child).ToString()));
     }
@@ -167,7 +167,7 @@ public sealed class ImagePullerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("many/files:v1"));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("images.maxLayerEntries"));
         Assert.That(Directory.GetFileSystemEntries(_paths.Temp), Is.Empty);
         Assert.That(Directory.GetFileSystemEntries(_paths.Layers), Is.Empty);
@@ -194,7 +194,7 @@ public sealed class ImagePullerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("tampered/app:v1"));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
         Assert.That(e.Message, Does.Contain("content does not match its descriptor"));
         AssertNothingKept();
     }
@@ -225,7 +225,7 @@ public sealed class ImagePullerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => PullAsync("mixed/app:v1"));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unsafe));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unsafe));
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the slow layers were cancelled, not waited for");
         Assert.That(_registry.Requests.Count(r => r.Contains("/blobs/")), Is.GreaterThanOrEqualTo(3), "the slow layers had started");
         AssertNothingKept();
@@ -253,7 +253,7 @@ public sealed class ImagePullerTests
 
         Assert.That(withCredentials.Status, Is.EqualTo(TaskStatus.RanToCompletion));
         Assert.That(anonymous.IsFaulted, "the anonymous pull is refused on its own");
-        Assert.That(((ImageException)anonymous.Exception!.InnerException!).Kind, Is.EqualTo(ImageErrorKind.Unauthorized));
+        Assert.That(((ImageException)anonymous.Exception!.InnerException!).ImageKind, Is.EqualTo(ImageErrorKind.Unauthorized));
     }
 
     [Test]
@@ -262,7 +262,7 @@ public sealed class ImagePullerTests
         var (wrong, right) = await PullConcurrentlyAsync(new RegistryCredentials("alice", "wrong"), new RegistryCredentials("alice", "s3cret"));
 
         Assert.That(wrong.IsFaulted);
-        Assert.That(((ImageException)wrong.Exception!.InnerException!).Kind, Is.EqualTo(ImageErrorKind.Unauthorized));
+        Assert.That(((ImageException)wrong.Exception!.InnerException!).ImageKind, Is.EqualTo(ImageErrorKind.Unauthorized));
         Assert.That(right.Status, Is.EqualTo(TaskStatus.RanToCompletion), "the right credentials pull the image");
     }
 }

@@ -152,7 +152,7 @@ public sealed class LayerUnpackerTests
         Directory.CreateDirectory(sibling);
         var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(Tar(entries)));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unsafe));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unsafe));
         Assert.That(e.Message, Does.StartWith("unsafe layer"));
         Assert.That(System.IO.File.Exists("/tmp/escape"), Is.False);
         Assert.That(System.IO.File.Exists(outside), Is.False);
@@ -174,7 +174,7 @@ public sealed class LayerUnpackerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => store.EnsureAsync(diffId, blob, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unsafe));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unsafe));
         Assert.That(store.Contains(diffId), Is.False);
         Assert.That(Directory.GetFileSystemEntries(paths.Temp), Is.Empty);
     }
@@ -191,7 +191,7 @@ public sealed class LayerUnpackerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => store.EnsureAsync(claimed, blob, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
         Assert.That(store.Contains(claimed), Is.False);
         Assert.That(Directory.GetFileSystemEntries(paths.Temp), Is.Empty);
     }
@@ -215,7 +215,7 @@ public sealed class LayerUnpackerTests
     public void Unpack_OfAFileBelowWhatBecameAFile_FailsAsCorrupt()
     {
         var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(Tar(Dir("d/"), File("d/x", "x"), File("d", "flat"), File("d/y", "y"))));
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
         Assert.That(e.Message, Does.Contain("is not a directory"));
     }
 
@@ -223,7 +223,7 @@ public sealed class LayerUnpackerTests
     public void Unpack_OfGarbage_FailsAsCorrupt()
     {
         var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(Encoding.ASCII.GetBytes(new string('x', 2000))));
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
     }
 
     [Test]
@@ -245,7 +245,7 @@ public sealed class LayerUnpackerTests
             LayerUnpacker.UnpackAsync(new MemoryStream(gz.ToArray()), Target, new LayerLimits(MaxBytes: 50_000, MaxEntries: 100), CancellationToken.None));
 
         Assert.That(gz.Length, Is.LessThan(50_000), "a small blob that unpacks big: the uncompressed size counts");
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("images.maxLayerBytes").And.Contain("50000 bytes"));
     }
 
@@ -257,7 +257,7 @@ public sealed class LayerUnpackerTests
         var e = Assert.ThrowsAsync<ImageException>(() =>
             LayerUnpacker.UnpackAsync(new MemoryStream(tar), Target, new LayerLimits(MaxBytes: 1 << 30, MaxEntries: 10), CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("more than 10 entries").And.Contain("images.maxLayerEntries"));
     }
 
@@ -285,7 +285,7 @@ public sealed class LayerUnpackerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => store.EnsureAsync(diffId, blob, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(store.Contains(diffId), Is.False);
         Assert.That(Directory.GetFileSystemEntries(paths.Temp), Is.Empty);
     }
@@ -334,7 +334,7 @@ public sealed class LayerUnpackerTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => UnpackAsync(tar));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("1 MiB (1048576 bytes), the limit on tar metadata headers"));
         Assert.That(System.IO.File.Exists(Path.Combine(Target, "file")), Is.False);
     }

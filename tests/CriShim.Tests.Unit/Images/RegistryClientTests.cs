@@ -62,7 +62,7 @@ public sealed class RegistryClientTests
         Assert.That(manifest.Digest, Is.EqualTo(Digest.Compute(Manifest)));
 
         var e = Assert.ThrowsAsync<ImageException>(() => Session(new RegistryCredentials("alice", "wrong")).GetManifestAsync("v1", CancellationToken.None));
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unauthorized));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unauthorized));
     }
 
     [Test]
@@ -108,7 +108,7 @@ public sealed class RegistryClientTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync("v1", CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unavailable));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unavailable));
         Assert.That(_registry.Requests.Count(r => r.Contains("/manifests/")), Is.EqualTo(4), "one attempt and three retries, bounded");
     }
 
@@ -117,7 +117,7 @@ public sealed class RegistryClientTests
     {
         var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync("nope", CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.NotFound));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.NotFound));
         Assert.That(e.Message, Does.Contain("manifest unknown"));
         Assert.That(_registry.Requests.Count(r => r.Contains("/manifests/")), Is.EqualTo(1));
     }
@@ -130,7 +130,7 @@ public sealed class RegistryClientTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync(wanted, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
     }
 
     [Test]
@@ -197,7 +197,7 @@ public sealed class RegistryClientTests
         var e = Assert.ThrowsAsync<ImageException>(() =>
             Session().CopyBlobAsync(new Descriptor { Digest = digest, Size = 3 }, Stream.Null, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("more than the 3 its descriptor declares"));
     }
 
@@ -211,7 +211,7 @@ public sealed class RegistryClientTests
         var e = Assert.ThrowsAsync<ImageException>(() =>
             Session().CopyBlobAsync(new Descriptor { Digest = digest, Size = 100 }, Stream.Null, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
     }
 
     static byte[] Padded(int size) => Encoding.UTF8.GetBytes("{\"pad\":\"" + new string('x', size) + "\"}");
@@ -225,7 +225,7 @@ public sealed class RegistryClientTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync("huge", CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("4 MiB (4194304 bytes), the limit on manifests and indexes"));
     }
 
@@ -236,7 +236,7 @@ public sealed class RegistryClientTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync(digest, CancellationToken.None, declaredSize: 64L << 20));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("the limit on manifests and indexes"));
         Assert.That(_registry.Requests, Is.Empty);
     }
@@ -247,7 +247,7 @@ public sealed class RegistryClientTests
         var e = Assert.ThrowsAsync<ImageException>(() =>
             Session().GetManifestAsync(Digest.Compute(Manifest).ToString(), CancellationToken.None, declaredSize: Manifest.Length - 10));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
     }
 
     [Test]
@@ -258,7 +258,7 @@ public sealed class RegistryClientTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => Session().GetManifestAsync("v1", CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.TooLarge));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.TooLarge));
         Assert.That(e.Message, Does.Contain("1 MiB (1048576 bytes), the limit on token replies"));
     }
 
@@ -300,7 +300,7 @@ public sealed class RegistryClientTests
 
         var e = Assert.ThrowsAsync<ImageException>(() => Session(credentials).GetManifestAsync("v1", CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unauthorized));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unauthorized));
         Assert.That(e.Message, Does.Contain("credentials withheld"));
         Assert.That(tokenServer.TokenAuthorizations, Is.Not.Empty.And.All.Empty);
 

@@ -56,7 +56,7 @@ public sealed class RegistryHostsTests
         var auth = Convert.ToBase64String("bob:pa:ss"u8.ToArray());
         Assert.That(RegistryCredentials.From(null, null, auth, null, null), Is.EqualTo(new RegistryCredentials("bob", "pa:ss")));
         Assert.That(RegistryCredentials.From("", "", "", "", ""), Is.Null);
-        Assert.That(Assert.Throws<ImageException>(() => RegistryCredentials.From(null, null, "not base64!", null, null))!.Kind,
+        Assert.That(Assert.Throws<ImageException>(() => RegistryCredentials.From(null, null, "not base64!", null, null))!.ImageKind,
             Is.EqualTo(ImageErrorKind.Invalid));
     }
 

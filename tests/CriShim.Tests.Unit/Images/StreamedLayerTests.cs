@@ -86,7 +86,7 @@ public sealed class StreamedLayerTests
             throw new ImageException(ImageErrorKind.Corrupt, "blob sha256:blob has digest sha256:other");
         }, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
         Assert.That(e.Message, Does.Contain("has digest sha256:other"));
         AssertNoLayerAndNoTemp(diffId);
     }
@@ -111,7 +111,7 @@ public sealed class StreamedLayerTests
             catch (OperationCanceledException) { downloadCancelled = true; throw; }
         }, CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Unsafe));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Unsafe));
         Assert.That(downloadCancelled, "the download stopped as soon as the layer was refused");
         AssertNoLayerAndNoTemp(diffId);
     }
@@ -125,7 +125,7 @@ public sealed class StreamedLayerTests
         var e = Assert.ThrowsAsync<ImageException>(() => _store.UnpackWhileDownloadingAsync(claimed, "sha256:blob",
             (unpacker, ct) => SendAsync(unpacker, tar, ct), CancellationToken.None));
 
-        Assert.That(e!.Kind, Is.EqualTo(ImageErrorKind.Corrupt));
+        Assert.That(e!.ImageKind, Is.EqualTo(ImageErrorKind.Corrupt));
         Assert.That(e.Message, Does.Contain("the image config says"));
         AssertNoLayerAndNoTemp(claimed);
     }

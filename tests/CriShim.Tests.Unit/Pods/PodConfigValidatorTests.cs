@@ -1,3 +1,4 @@
+using CriShim.Errors;
 using CriShim.Cri;
 using CriShim.Pods;
 using Grpc.Core;
@@ -20,8 +21,8 @@ public sealed class PodConfigValidatorTests
 
     static string RefusalOf(PodSandboxConfig config)
     {
-        var e = Assert.Throws<CriException>(() => PodConfigValidator.Validate(config))!;
-        Assert.That(e.Code, Is.EqualTo(StatusCode.InvalidArgument));
+        var e = Assert.Throws<DomainException>(() => PodConfigValidator.Validate(config))!;
+        Assert.That(e.Kind, Is.EqualTo(ErrorKind.InvalidArgument));
         return e.Message;
     }
 
