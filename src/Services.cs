@@ -1,10 +1,10 @@
 using CriShim.Config;
 using CriShim.Containers;
 using CriShim.Pods;
-using CriShim.Runtime.Cgroups;
-using CriShim.Runtime.Monitor;
-using CriShim.Runtime.Network;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Cgroups;
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Network;
+using CriShim.Oci.Runc;
 using CriShim.Images;
 using CriShim.Stores;
 using CriShim.Streaming;
@@ -19,7 +19,7 @@ public static class Services
         services.AddSingleton<RuntimeState>();
         services.AddSingleton<Metrics.DaemonMetrics>();
         services.AddSingleton<Events.ContainerEventHub>();
-        services.AddSingleton<Events.ContainerEvents>();
+        services.AddSingleton<Events.ContainerEventPublisher>();
         services.AddSingleton(sp => new PodStore(Path.Combine(options.Root, "pods"), sp.GetRequiredService<ILogger<PodStore>>()));
         services.AddSingleton<LifecycleLocks>();
         services.AddSingleton(sp => new ContainerStore(Path.Combine(options.Root, "containers"), sp.GetRequiredService<ILogger<ContainerStore>>()));
@@ -34,9 +34,9 @@ public static class Services
     {
         // Every handler's runtime and monitor; the default handler's also stand for "the" runtime where one is
         // enough (the exit watcher: all monitors share one exit directory).
-        services.AddSingleton(sp => new Runtimes.RuntimeHandlers(options, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(sp => sp.GetRequiredService<Runtimes.RuntimeHandlers>().Default.Runtime);
-        services.AddSingleton(sp => sp.GetRequiredService<Runtimes.RuntimeHandlers>().Default.Monitor);
+        services.AddSingleton(sp => new RuntimeClasses.RuntimeClassRegistry(options, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => sp.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().Default.Runtime);
+        services.AddSingleton(sp => sp.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().Default.Monitor);
         services.AddSingleton<ExitWatcher>();
         services.AddSingleton(sp => new NamespacePins(Path.Combine(options.State, "ns"), sp.GetRequiredService<ILogger<NamespacePins>>()));
         services.AddSingleton(sp => new CniManager(new CniSettings(options.Cni.ConfDir, [options.Cni.BinDir], Path.Combine(options.State, "cni")),

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using CriShim.Runtime.Oci;
+using CriShim.Oci.Specs;
 
 namespace CriShim.Bench.Micro;
 

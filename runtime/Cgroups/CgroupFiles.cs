@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Reads and writes cgroup control files; a missing file or a cgroup removed mid-read reads as null.</summary>
 internal static class CgroupFiles

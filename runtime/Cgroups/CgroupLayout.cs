@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>
 /// The host's cgroup hierarchies: which mode (v1, hybrid, v2) and where each controller is mounted,

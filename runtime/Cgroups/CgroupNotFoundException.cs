@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>The cgroup exists in none of the host's hierarchies.</summary>
 public sealed class CgroupNotFoundException(string cgroupsPath)

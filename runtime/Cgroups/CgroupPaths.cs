@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>The directories of one cgroup (an OCI cgroupsPath) in every hierarchy of the host.</summary>
 /// <param name="CgroupsPath">The normalized hierarchy path, e.g. /kubepods/besteffort/pod123/abc.</param>

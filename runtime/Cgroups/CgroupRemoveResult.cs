@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>A cgroup directory that could not be removed.</summary>
 /// <param name="Directory">The directory in one hierarchy.</param>

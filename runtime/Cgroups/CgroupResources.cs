@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>
 /// Linux resources to apply to a live cgroup (the subset of OCI linux.resources the CRI can change).

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>
 /// One sample of a cgroup's usage (a container or a pod parent). A field is null when the host lacks the

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>
 /// Reads a cgroup's CPU, memory and pids usage from cgroupfs on v1, hybrid and v2 hosts.

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>What <see cref="CgroupUpdater.Apply"/> wrote and what it could not apply on this host.</summary>
 /// <param name="Applied">Written settings as "file=value" with the file's full path.</param>

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>v1-style resource values converted to cgroup2 files, the way runc converts them.</summary>
 public static class CgroupV2Conversions

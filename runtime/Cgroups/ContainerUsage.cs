@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>A container's usage for ContainerStats: cgroup figures, the CPU rate since the last call, and its writable layer.</summary>
 /// <param name="Cgroup">The cgroup sample.</param>

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Cumulative CPU usage at a point in time.</summary>
 /// <param name="TimestampNanos">Unix nanoseconds of the sample.</param>

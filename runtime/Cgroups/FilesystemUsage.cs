@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Disk usage of a directory tree, e.g. a container's writable layer (overlay upperdir).</summary>
 /// <param name="TimestampNanos">Unix nanoseconds when the walk started.</param>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>
 /// Caches <see cref="FilesystemUsageCalculator"/> results per directory for a short time, because the kubelet

@@ -1,7 +1,7 @@
 using System.IO.Enumeration;
 using Mono.Unix.Native;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>
 /// Walks a directory tree like `du -x`: lstat only (symlinks are counted, never followed), stays on the

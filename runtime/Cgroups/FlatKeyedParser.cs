@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Parses cgroup "flat keyed" files: one "key value" per line (memory.stat, cpu.stat, memory.events, memory.oom_control).</summary>
 public static class FlatKeyedParser

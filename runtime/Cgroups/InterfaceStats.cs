@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Cumulative counters of one network interface, as /proc/net/dev reports them.</summary>
 public sealed record InterfaceStats(

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Extracts cgroup mounts from the text of /proc/[pid]/mountinfo.</summary>
 public static class MountInfoParser

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Turns two cumulative CPU samples into a rate: nano cores (1e9 = one full core busy).</summary>
 public static class NanoCoresCalculator

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>
 /// Remembers the last CPU sample per container or pod so each stats call can report nano cores since the

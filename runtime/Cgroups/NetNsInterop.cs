@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>setns(2), which neither the BCL nor Mono.Unix exposes.</summary>
 internal static class NetNsInterop

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>The interfaces of one network namespace at a point in time.</summary>
 /// <param name="TimestampNanos">Unix nanoseconds of the read.</param>

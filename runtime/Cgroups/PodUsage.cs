@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>A pod's usage for PodSandboxStats: its parent cgroup and its network namespace.</summary>
 /// <param name="Cgroup">The pod cgroup sample; null when the pod cgroup does not exist.</param>

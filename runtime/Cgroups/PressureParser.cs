@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Parses PSI files: "some avg10=0.12 avg60=0.00 avg300=0.00 total=12345" and a "full" line alike.</summary>
 public static class PressureParser

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>One line of a PSI file: share of time tasks stalled, and the cumulative stall time.</summary>
 /// <param name="TotalNanoSeconds">Cumulative stall time (the kernel reports microseconds; converted).</param>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CriShim.Runtime.Cgroups;
+namespace CriShim.Oci.Cgroups;
 
 /// <summary>Parses /proc/net/dev: two header lines, then "name: 8 receive counters 8 transmit counters".</summary>
 public static class ProcNetDevParser

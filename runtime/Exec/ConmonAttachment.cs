@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
-namespace CriShim.Runtime.Exec;
+namespace CriShim.Oci.Exec;
 
 /// <summary>
 /// A connection to a container's stdio through its conmon monitor. conmon's attach socket is SOCK_SEQPACKET:

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CriShim.Runtime.Exec;
+namespace CriShim.Oci.Exec;
 
 /// <summary>libc calls the streaming OS side needs and .NET lacks: pipes to hand over, namespaces, signals.</summary>
 static class ExecNative

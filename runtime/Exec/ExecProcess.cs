@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
-namespace CriShim.Runtime.Exec;
+namespace CriShim.Oci.Exec;
 
 /// <summary>
 /// A process started in a running container for an interactive exec, through `conmon --exec --exec-attach`
@@ -71,7 +71,7 @@ public sealed class ExecProcess : IAsyncDisposable
         Directory.CreateDirectory(spec.ScratchDir);
         var session = Path.GetFileName(spec.ScratchDir.TrimEnd('/'));
         var processSpec = Path.Combine(spec.ScratchDir, "process.json");
-        await Oci.PrivateFile.WriteAllTextAsync(processSpec, await ProcessSpecAsync(spec, ct), ct);
+        await Specs.PrivateFile.WriteAllTextAsync(processSpec, await ProcessSpecAsync(spec, ct), ct);
         foreach (var dir in new[] { "s", "exits" }) Directory.CreateDirectory(Path.Combine(spec.ScratchDir, dir));
 
         var start = new HandoverPipe(childWrites: false);

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Exec;
+namespace CriShim.Oci.Exec;
 
 /// <summary>
 /// What to run in a running container: the runc binary and root come from the container's handle, conmon is the

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
-namespace CriShim.Runtime.Exec;
+namespace CriShim.Oci.Exec;
 
 /// <summary>
 /// A pipe made in the daemon with both ends close-on-exec, so no unrelated child inherits it; the one child

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace CriShim.Runtime.Exec;
+namespace CriShim.Oci.Exec;
 
 /// <summary>
 /// Connects to a TCP port inside a pod's network namespace. A socket belongs to the namespace it was created

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>Builds conmon 2.x command lines and reads what conmon writes back.</summary>
 public static class ConmonCommand

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>One conmon child with its sync pipe. conmon is started through /bin/sh only to wire fd 3 to the sync
 /// pipe and its stdio away from the daemon; the shell then execs conmon (same pid).</summary>

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>`runc create` under conmon failed; the message is runc's (or conmon's) own text.</summary>
 public sealed class ContainerCreateException(string containerId, string message, Exception? inner = null)

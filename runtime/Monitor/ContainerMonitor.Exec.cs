@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 public sealed partial class ContainerMonitor
 {
@@ -33,7 +33,7 @@ public sealed partial class ContainerMonitor
         {
             var specPath = Path.Combine(work, "process.json");
             var pidFile = Path.Combine(work, "pid");
-            await Oci.PrivateFile.WriteAllTextAsync(specPath, ExecProcessSpec(state.Bundle, args), ct).ConfigureAwait(false);
+            await Specs.PrivateFile.WriteAllTextAsync(specPath, ExecProcessSpec(state.Bundle, args), ct).ConfigureAwait(false);
 
             var conmonArgs = ConmonCommand.BuildExecArgs(_settings, id, specPath, pidFile, output.WriterPath);
             using var conmon = ConmonProcess.Start(_conmon, conmonArgs, work, Path.Combine(work, "conmon.stderr"));

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>Runs containers under conmon so they outlive the daemon: create (conmon runs `runc create` and keeps the
 /// container's stdio, log and exit code), start, stop, delete, and reading what conmon recorded. Everything it needs

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>Reads the CRI log format conmon writes: `RFC3339NANO STREAM TAG CONTENT\n` where TAG is F (full line,
 /// a newline was removed) or P (partial line, no newline).</summary>

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>
 /// Decodes the CRI log stream conmon writes, chunk by chunk as it arrives, back into stdout and stderr, keeping at

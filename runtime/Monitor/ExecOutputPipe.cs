@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 using Microsoft.Win32.SafeHandles;
 
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>
 /// Where a synchronous exec's output comes back: conmon's k8s-file log is pointed at the write end of a pipe the

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>Result of a synchronous exec. <see cref="TimedOut"/>: the process was killed at the deadline
 /// (<see cref="ExitCode"/> is then what the kill produced, normally 137).</summary>

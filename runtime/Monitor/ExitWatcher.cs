@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>Reports container exits as conmon records them in the exit directory: an inotify watch for promptness
 /// plus a periodic rescan (inotify can overflow; exits that happened while the daemon was down are found by the

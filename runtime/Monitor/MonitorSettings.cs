@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>Where the monitor keeps its files, and which binaries it runs.</summary>
 /// <param name="ConmonBinary">conmon (name on PATH or absolute path).</param>

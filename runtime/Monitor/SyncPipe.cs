@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 
-namespace CriShim.Runtime.Monitor;
+namespace CriShim.Oci.Monitor;
 
 /// <summary>The pipe conmon reports the container pid (or runc's error) on. Both ends are close-on-exec so no
 /// unrelated child inherits them; conmon's shell wrapper reopens the write end through /proc/PID/fd/N.</summary>

@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace CriShim.Runtime.Network;
+namespace CriShim.Oci.Network;
 
 /// <summary>Runs CNI plugin chains for pods (ADD/CHECK/DEL per the CNI spec, prevResult chaining, capability-filtered
 /// runtimeConfig) plus the loopback plugin for `lo`. What ADD used and produced is cached per pod, so DEL works after

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace CriShim.Runtime.Network;
+namespace CriShim.Oci.Network;
 
 /// <summary>A network configuration list (a single-plugin .conf is turned into a list of one).</summary>
 public sealed record CniNetworkConfig(string Name, string CniVersion, IReadOnlyList<JsonObject> Plugins, bool DisableCheck, string Json, string? SourceFile)

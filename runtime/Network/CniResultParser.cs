@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 
-namespace CriShim.Runtime.Network;
+namespace CriShim.Oci.Network;
 
 /// <summary>Reads CNI results of any version: "ips" (0.3.0 and later) or "ip4"/"ip6" (0.1/0.2).</summary>
 public static class CniResultParser

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace CriShim.Runtime.Network;
+namespace CriShim.Oci.Network;
 
 /// <summary>Where CNI configs and plugins live and where results are cached.</summary>
 /// <param name="ConfDir">Network configs: the first *.conf/*.conflist/*.json by name is used (as containerd does).</param>

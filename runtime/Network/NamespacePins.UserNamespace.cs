@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
-using RootfsLibC = CriShim.Runtime.Rootfs.LibC;
+using RootfsLibC = CriShim.Oci.Rootfs.LibC;
 
-namespace CriShim.Runtime.Network;
+namespace CriShim.Oci.Network;
 
 public sealed partial class NamespacePins
 {

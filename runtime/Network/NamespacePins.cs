@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace CriShim.Runtime.Network;
+namespace CriShim.Oci.Network;
 
 /// <summary>Creates a pod's network, IPC and UTS namespaces pinned to files (STATE/ns/POD/{net,ipc,uts}) without a
 /// long-running process: util-linux `unshare --net=FILE ...` bind-mounts /proc/PID/ns/X onto each file, and the
@@ -40,8 +40,8 @@ public sealed partial class NamespacePins
         var setup = SetupCommand(request);
         if (request.User is { } user)
         {
-            Oci.IdMaps.Validate(user.Uids, "uid mappings");
-            Oci.IdMaps.Validate(user.Gids, "gid mappings");
+            Specs.IdMaps.Validate(user.Uids, "uid mappings");
+            Specs.IdMaps.Validate(user.Gids, "gid mappings");
         }
         Directory.CreateDirectory(dir);
         var result = new PodNamespaces(

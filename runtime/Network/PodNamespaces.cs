@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Network;
+namespace CriShim.Oci.Network;
 
 /// <summary>Bind-mounted namespace files of one pod (null when that namespace was not requested, e.g. host network).
 /// Put them into config.json as linux.namespaces[].path.</summary>
@@ -19,5 +19,5 @@ public sealed record PodNamespaceRequest
     public UserNamespaceMappings? User { get; init; }
 }
 
-/// <summary>The uid and gid mappings of a pod's user namespace (validated by <see cref="Oci.IdMaps.Validate"/>).</summary>
-public sealed record UserNamespaceMappings(IReadOnlyList<Oci.Model.IdMapping> Uids, IReadOnlyList<Oci.Model.IdMapping> Gids);
+/// <summary>The uid and gid mappings of a pod's user namespace (validated by <see cref="Specs.IdMaps.Validate"/>).</summary>
+public sealed record UserNamespaceMappings(IReadOnlyList<Specs.Model.IdMapping> Uids, IReadOnlyList<Specs.Model.IdMapping> Gids);

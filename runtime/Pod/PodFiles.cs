@@ -1,7 +1,7 @@
 using System.Text;
-using CriShim.Runtime.Oci;
+using CriShim.Oci.Specs;
 
-namespace CriShim.Runtime.Pod;
+namespace CriShim.Oci.Pod;
 
 /// <summary>DNS settings of a pod (CRI DNSConfig); all empty means "use the host's resolv.conf".</summary>
 public sealed record DnsSettings(IReadOnlyList<string> Servers, IReadOnlyList<string> Searches, IReadOnlyList<string> Options)

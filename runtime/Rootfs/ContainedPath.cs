@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>Resolves a path below a directory with every symlink followed, refusing results outside that directory.</summary>
 public static class ContainedPath

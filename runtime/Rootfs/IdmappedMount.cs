@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>
 /// Idmapped mounts (kernel 5.12+): a clone of a directory whose files appear owned through a user namespace's mapping

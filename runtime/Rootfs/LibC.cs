@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>mount(2), umount2(2) and the new mount API (glibc 2.36+ wrappers), which .NET and Mono.Unix lack.</summary>
 internal static class LibC

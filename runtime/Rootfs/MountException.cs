@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>A mount or unmount syscall failed; carries the errno.</summary>
 public sealed class MountException(string message, int errno) : IOException(message)

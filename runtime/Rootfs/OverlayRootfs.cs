@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>
 /// An overlay rootfs: image layers (lowest first, as the image store lists them), plus an upper and work directory

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>The per-pod /dev/shm: a tmpfs (nosuid, nodev, noexec, mode 1777) bind-mounted into every container of the pod.</summary>
 public static class ShmMount

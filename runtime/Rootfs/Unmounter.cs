@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>Idempotent unmounting with a lazy-detach fallback.</summary>
 public static class Unmounter

@@ -1,7 +1,7 @@
-using CriShim.Runtime.Oci;
+using CriShim.Oci.Specs;
 using Mono.Unix.Native;
 
-namespace CriShim.Runtime.Rootfs;
+namespace CriShim.Oci.Rootfs;
 
 /// <summary>
 /// The rootfs of a container in a pod's user namespace: the image layers idmapped through that namespace (image root

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace CriShim.Runtime.Runc;
+namespace CriShim.Oci.Runc;
 
 /// <summary>Outcome of one finished child process.</summary>
 public sealed record CommandResult(int ExitCode, byte[] Stdout, byte[] Stderr, bool OutputTruncated = false)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CriShim.Runtime.Runc;
+namespace CriShim.Oci.Runc;
 
 /// <summary>The few libc calls the process and network layer needs that .NET does not expose.</summary>
 internal static class LibC

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Runc;
+namespace CriShim.Oci.Runc;
 
 /// <summary>runc exited with an error; <see cref="Stderr"/> carries its message.</summary>
 public sealed class RuncException(string command, int exitCode, string stderr)

@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Runc;
+namespace CriShim.Oci.Runc;
 
 /// <summary>Options of `runc create`.</summary>
 public sealed record RuncCreateOptions

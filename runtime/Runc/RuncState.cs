@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace CriShim.Runtime.Runc;
+namespace CriShim.Oci.Runc;
 
 /// <summary>What `runc state` / `runc list` report for one container.</summary>
 public sealed record RuncState(

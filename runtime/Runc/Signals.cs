@@ -1,4 +1,4 @@
-namespace CriShim.Runtime.Runc;
+namespace CriShim.Oci.Runc;
 
 /// <summary>Linux signal numbers (x86_64/arm64) and parsing of the names CRI and images use ("SIGTERM", "TERM", "15").</summary>
 public static class Signals

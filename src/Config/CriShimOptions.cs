@@ -18,8 +18,8 @@ public sealed class CriShimOptions
     public MetricsOptions Metrics { get; set; } = new();
     /// <summary>Path of the runc binary (the "runc" handler when "runtimes" is not configured).</summary>
     public string Runc { get; set; } = "runc";
-    /// <summary>RuntimeClass handlers by name; empty means runc, crun and runsc (see RuntimeHandlerOptions.Defaults).</summary>
-    public Dictionary<string, CriShim.Runtimes.RuntimeHandlerOptions> Runtimes { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>RuntimeClass handlers by name; empty means runc, crun and runsc (see RuntimeClassOptions.Defaults).</summary>
+    public Dictionary<string, CriShim.RuntimeClasses.RuntimeClassOptions> Runtimes { get; set; } = new(StringComparer.Ordinal);
     /// <summary>The handler of pods that name none (RuntimeClass handler "").</summary>
     public string DefaultRuntime { get; set; } = "runc";
     /// <summary>Path of the conmon binary (the per-container monitor).</summary>

@@ -3,14 +3,13 @@ using CriShim.Config;
 using CriShim.Cri.Specs;
 using CriShim.Events;
 using CriShim.Images;
-using CriShim.Runtime.Cgroups;
-using CriShim.Runtime.Monitor;
-using CriShim.Runtime.Runc;
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Pod;
-using CriShim.Runtime.Rootfs;
-using CriShim.Runtimes;
-using RuntimeHandler = CriShim.Runtimes.RuntimeHandler;
+using CriShim.Oci.Cgroups;
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Runc;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Pod;
+using CriShim.Oci.Rootfs;
+using CriShim.RuntimeClasses;
 using CriShim.Stores;
 using Runtime.V1;
 using NamespaceMode = Runtime.V1.NamespaceMode;
@@ -23,7 +22,7 @@ namespace CriShim.Containers;
 /// </summary>
 public sealed class ContainerManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
-    RuntimeHandlers handlers, CgroupCleaner cgroups, ContainerEvents events, Stats.StatsCollector stats, LifecycleLocks locks,
+    RuntimeClassRegistry handlers, CgroupCleaner cgroups, ContainerEventPublisher events, Stats.StatsCollector stats, LifecycleLocks locks,
     ILogger<ContainerManager> log)
 {
     /// <summary>The monitor of the runtime the container's pod runs on.</summary>
@@ -120,7 +119,7 @@ public sealed class ContainerManager(
         return full;
     }
 
-    async Task<int> SetUpAsync(ContainerRecord record, PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, ImageRecord image, RuntimeHandler handler, CancellationToken ct)
+    async Task<int> SetUpAsync(ContainerRecord record, PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, ImageRecord image, RuntimeClass handler, CancellationToken ct)
     {
         var rw = WritableDir(record.Id);
         Directory.CreateDirectory(Path.Combine(rw, "upper"));
@@ -167,7 +166,7 @@ public sealed class ContainerManager(
         WorkingDir = image.Config.WorkingDir, User = image.Config.User, StopSignal = image.Config.StopSignal,
     };
 
-    static async Task<string?> PodPidNamespaceAsync(PodRecord pod, RuntimeHandler handler, CancellationToken ct)
+    static async Task<string?> PodPidNamespaceAsync(PodRecord pod, RuntimeClass handler, CancellationToken ct)
     {
         if (pod.InfraContainerId is not { } infra) return null;
         var state = await handler.Runtime.StateAsync(infra, ct);
@@ -175,7 +174,7 @@ public sealed class ContainerManager(
     }
 
     /// <summary>The PID namespace of the TARGET container: one of this pod's, created or running (it has a process).</summary>
-    async Task<string?> TargetPidNamespaceAsync(PodRecord pod, ContainerConfig config, RuntimeHandler handler, CancellationToken ct)
+    async Task<string?> TargetPidNamespaceAsync(PodRecord pod, ContainerConfig config, RuntimeClass handler, CancellationToken ct)
     {
         var ns = config.Linux?.SecurityContext?.NamespaceOptions;
         if (ns?.Pid != NamespaceMode.Target) return null;

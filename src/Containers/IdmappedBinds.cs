@@ -1,8 +1,8 @@
 using CriShim.Errors;
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Rootfs;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Rootfs;
 using Runtime.V1;
-using OciIdMapping = CriShim.Runtime.Oci.Model.IdMapping;
+using OciIdMapping = CriShim.Oci.Specs.Model.IdMapping;
 
 namespace CriShim.Containers;
 

@@ -1,6 +1,6 @@
 using CriShim.Errors;
 using CriShim.Images;
-using CriShim.Runtime.Rootfs;
+using CriShim.Oci.Rootfs;
 using CriShim.Stores;
 using Runtime.V1;
 

@@ -1,7 +1,7 @@
 using CriShim.Pods;
-using CriShim.Runtime.Monitor;
-using CriShim.Runtime.Runc;
-using CriShim.Runtimes;
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Runc;
+using CriShim.RuntimeClasses;
 using CriShim.Stores;
 
 namespace CriShim.Containers;
@@ -16,7 +16,7 @@ namespace CriShim.Containers;
 /// </summary>
 public sealed class Supervisor(
     PodStore pods, ContainerStore containers, PodSandboxManager podManager, ContainerManager containerManager,
-    Runtimes.RuntimeHandlers handlers, ExitWatcher exits, ILogger<Supervisor> log) : BackgroundService
+    RuntimeClasses.RuntimeClassRegistry handlers, ExitWatcher exits, ILogger<Supervisor> log) : BackgroundService
 {
     /// <summary>How long recovering one record may take before it is given up (a hung runtime, a stuck mount).</summary>
     public static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(30);
@@ -43,10 +43,10 @@ public sealed class Supervisor(
     /// One `runc list` per runtime handler that has containers to reconcile, instead of one `runc state` per
     /// container. A handler whose list fails (or is not usable) is absent: its containers ask `runc state` one by one.
     /// </summary>
-    async Task<IReadOnlyDictionary<RuntimeHandler, IReadOnlyDictionary<string, RuncState>>> ListRuntimeStatesAsync(
+    async Task<IReadOnlyDictionary<RuntimeClass, IReadOnlyDictionary<string, RuncState>>> ListRuntimeStatesAsync(
         IEnumerable<ContainerRecord> records, CancellationToken ct)
     {
-        var result = new Dictionary<RuntimeHandler, IReadOnlyDictionary<string, RuncState>>();
+        var result = new Dictionary<RuntimeClass, IReadOnlyDictionary<string, RuncState>>();
         var wanted = records.Where(c => c.Complete && c.State != ContainerRunState.Exited && pods.Get(c.PodId) is not null)
             .Select(c => handlers.ForOrDefault(pods.Get(c.PodId))).Where(h => h.IsUsable).Distinct();
         foreach (var handler in wanted)
@@ -83,7 +83,7 @@ public sealed class Supervisor(
     }
 
     async Task RecoverContainerAsync(ContainerRecord c,
-        IReadOnlyDictionary<RuntimeHandler, IReadOnlyDictionary<string, RuncState>> listed, CancellationToken ct)
+        IReadOnlyDictionary<RuntimeClass, IReadOnlyDictionary<string, RuncState>> listed, CancellationToken ct)
     {
         if (!c.Complete || pods.Get(c.PodId) is null)
         {

@@ -45,10 +45,10 @@ public sealed partial class RuntimeServiceHandler
         if (request.Cmd.Count == 0) throw DomainException.Invalid("ExecSync needs a command");
         if (c.State != Stores.ContainerRunState.Running) throw DomainException.Precondition($"container \"{c.Id}\" is not running");
         var timeout = request.Timeout > 0 ? TimeSpan.FromSeconds(request.Timeout) : Timeout.InfiniteTimeSpan;
-        var monitor = services.GetRequiredService<Runtimes.RuntimeHandlers>().ForOrDefault(Pods.Get(c.PodId)).Monitor;
-        Runtime.Monitor.ExecSyncResult result;
+        var monitor = services.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().ForOrDefault(Pods.Get(c.PodId)).Monitor;
+        Oci.Monitor.ExecSyncResult result;
         try { result = await monitor.ExecSyncAsync(c.Id, [.. request.Cmd], timeout, context.CancellationToken); }
-        catch (Runtime.Monitor.ContainerExecException e) { throw new DomainException(ErrorKind.Unknown, e.Message); }
+        catch (Oci.Monitor.ContainerExecException e) { throw new DomainException(ErrorKind.Unknown, e.Message); }
         if (result.TimedOut)
             throw new DomainException(ErrorKind.DeadlineExceeded, $"command {string.Join(' ', request.Cmd)} timed out after {request.Timeout}s");
         // The monitor capped the output to fit one response (MaxExecOutputBytes); the arrays are ours alone, so no copy.

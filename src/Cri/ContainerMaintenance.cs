@@ -1,6 +1,6 @@
 using CriShim.Errors;
 using CriShim.Pods;
-using CriShim.Runtime.Cgroups;
+using CriShim.Oci.Cgroups;
 using CriShim.Stores;
 using Google.Protobuf;
 using Grpc.Core;
@@ -60,7 +60,7 @@ public sealed partial class RuntimeServiceHandler
     {
         var c = RequireContainer(request.ContainerId);
         if (c.State != ContainerRunState.Running) throw DomainException.Precondition($"container \"{c.Id}\" is not running");
-        await services.GetRequiredService<Runtimes.RuntimeHandlers>().ForOrDefault(Pods.Get(c.PodId)).Monitor.ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
+        await services.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().ForOrDefault(Pods.Get(c.PodId)).Monitor.ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
         // conmon reopens asynchronously; kubelet's rotation expects the new file once this call returns.
         for (var waited = 0; !string.IsNullOrEmpty(c.LogPath) && !File.Exists(c.LogPath) && waited < 5000; waited += 10)
             await Task.Delay(10, context.CancellationToken);

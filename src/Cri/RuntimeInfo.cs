@@ -23,7 +23,7 @@ public sealed partial class RuntimeServiceHandler
     public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var conditions = new RuntimeStatus();
-        var handlers = services.GetRequiredService<Runtimes.RuntimeHandlers>();
+        var handlers = services.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>();
         // A missing runtime or conmon binary never stops the daemon: it serves and says here why it cannot run pods.
         var runtimeProblem = handlers.MonitorProblem ?? (handlers.Default.Problem is { } p ? $"default runtime handler \"{handlers.DefaultName}\": {p}" : null);
         conditions.Conditions.Add(new RuntimeCondition
@@ -62,7 +62,7 @@ public sealed partial class RuntimeServiceHandler
 
     // No handler offers recursive read-only mounts. User namespaces: OCI handlers join the pod's pinned one, whose
     // idmapped mounts CriShim makes itself; a sandbox (runsc) has its own kernel and gets none.
-    static RuntimeHandler HandlerInfo(string name, Runtimes.RuntimeHandler handler) => new()
+    static RuntimeHandler HandlerInfo(string name, RuntimeClasses.RuntimeClass handler) => new()
     {
         Name = name,
         Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = !handler.IsSandboxed && HostHasUserNamespaces },

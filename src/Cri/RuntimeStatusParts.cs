@@ -1,4 +1,4 @@
-using CriShim.Runtime.Network;
+using CriShim.Oci.Network;
 
 namespace CriShim.Cri;
 

@@ -19,7 +19,7 @@ public static class DaemonHost
 
         // Before anything is touched: a second daemon on the same root/state must not take the live one's socket.
         var instance = InstanceLock.Acquire([options.Root, options.State]);
-        PrivateDirectories.Prepare(options, options.Runtimes.Count > 0 ? options.Runtimes.Keys : Runtimes.RuntimeHandlerOptions.Defaults(options.Runc).Keys);
+        PrivateDirectories.Prepare(options, options.Runtimes.Count > 0 ? options.Runtimes.Keys : RuntimeClasses.RuntimeClassOptions.Defaults(options.Runc).Keys);
         PrepareSocket(options.SocketPath);
 
         builder.WebHost.UseSockets(s => s.CreateBoundListenSocket = endpoint => BindListenSocket(endpoint, options.SocketPath));

@@ -2,14 +2,13 @@ using CriShim.Errors;
 using CriShim.Config;
 using CriShim.Containers;
 using CriShim.Cri.Specs;
-using CriShim.Runtime.Cgroups;
-using CriShim.Runtime.Monitor;
-using CriShim.Runtime.Network;
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Pod;
-using CriShim.Runtime.Rootfs;
-using CriShim.Runtimes;
-using RuntimeHandler = CriShim.Runtimes.RuntimeHandler;
+using CriShim.Oci.Cgroups;
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Network;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Pod;
+using CriShim.Oci.Rootfs;
+using CriShim.RuntimeClasses;
 using CriShim.Stores;
 using Runtime.V1;
 using NamespaceMode = Runtime.V1.NamespaceMode;
@@ -23,7 +22,7 @@ namespace CriShim.Pods;
 /// </summary>
 public sealed class PodSandboxManager(
     CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
-    NamespacePins pins, CniManager cni, RuntimeHandlers handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
+    NamespacePins pins, CniManager cni, RuntimeClassRegistry handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
     Stats.StatsCollector stats, LifecycleLocks locks, ILogger<PodSandboxManager> log)
 {
     string PodDir(string id) => Path.Combine(options.State, "pods", id);
@@ -66,7 +65,7 @@ public sealed class PodSandboxManager(
         }
     }
 
-    async Task<PodRecord> SetUpAsync(PodRecord record, PodSandboxConfig config, RuntimeHandler handler, CancellationToken ct)
+    async Task<PodRecord> SetUpAsync(PodRecord record, PodSandboxConfig config, RuntimeClass handler, CancellationToken ct)
     {
         var ns = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption();
         var hostNetwork = ns.Network == NamespaceMode.Node;
@@ -106,7 +105,7 @@ public sealed class PodSandboxManager(
     }
 
     /// <summary>The pod's PID namespace holder: the static crishim-pause as PID 1, under conmon like any container.</summary>
-    async Task<string> StartInfraAsync(PodRecord record, PodSandboxConfig config, PodFilePaths files, RuntimeHandler handler, CancellationToken ct)
+    async Task<string> StartInfraAsync(PodRecord record, PodSandboxConfig config, PodFilePaths files, RuntimeClass handler, CancellationToken ct)
     {
         var spec = new SandboxSpecGenerator().Generate(ContainerSpecMapper.MapSandbox(config, new SandboxSpecContext
         {
@@ -184,7 +183,7 @@ public sealed class PodSandboxManager(
         return dirs.Select(Path.GetFileName).Concat(cniResults).OfType<string>().Distinct();
     }
 
-    async Task<IReadOnlyList<string>> TearDownAsync(string podId, string podDir, IReadOnlyList<RuntimeHandler> runtimes, string? sandboxCgroup, CancellationToken ct)
+    async Task<IReadOnlyList<string>> TearDownAsync(string podId, string podDir, IReadOnlyList<RuntimeClass> runtimes, string? sandboxCgroup, CancellationToken ct)
     {
         var failed = new List<string>();
         foreach (var monitor in runtimes.Select(h => h.Monitor))

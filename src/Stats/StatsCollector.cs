@@ -1,7 +1,7 @@
 using CriShim.Config;
 using CriShim.Cri;
 using CriShim.Pods;
-using CriShim.Runtime.Cgroups;
+using CriShim.Oci.Cgroups;
 using CriShim.Stores;
 using Runtime.V1;
 
@@ -13,7 +13,7 @@ namespace CriShim.Stats;
 /// </summary>
 public sealed class StatsCollector(
     CriShimOptions options, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
-    NetworkStatsReader network, ContainerStore containers, Runtimes.RuntimeHandlers handlers, ListItemCache items)
+    NetworkStatsReader network, ContainerStore containers, RuntimeClasses.RuntimeClassRegistry handlers, ListItemCache items)
 {
     /// <summary>How many containers' stats are read at once: the cgroup reads are blocking file reads, a sandbox's a process.</summary>
     static readonly int Parallelism = Math.Clamp(Environment.ProcessorCount, 2, 8);
@@ -27,7 +27,7 @@ public sealed class StatsCollector(
         var handler = handlers.ForOrDefault(pod);
         // In a sandbox the workload runs in the sandbox process: its kernel counts per container.
         var sample = pod is null ? null
-            : handler.IsSandboxed ? await Runtimes.SandboxStats.ReadAsync(handler, c.Id, ct)
+            : handler.IsSandboxed ? await RuntimeClasses.SandboxStats.ReadAsync(handler, c.Id, ct)
             : cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id));
         stats.Cpu = Cpu(c.Id, sample, now);
         stats.Memory = Memory(sample, now);

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CriShim.Runtime.Oci;
+using CriShim.Oci.Specs;
 using Mono.Unix.Native;
 
 namespace CriShim.Stores;

@@ -4,7 +4,7 @@ using Runtime.V1;
 namespace CriShim.Streaming;
 
 /// <summary>Streaming targets from the daemon's stores: running containers (with their conmon paths) and ready pods.</summary>
-public sealed class StoreStreamingTargets(ContainerStore containers, PodStore pods, Runtimes.RuntimeHandlers handlers) : IStreamingTargets
+public sealed class StoreStreamingTargets(ContainerStore containers, PodStore pods, RuntimeClasses.RuntimeClassRegistry handlers) : IStreamingTargets
 {
     public Task<ContainerTarget?> FindRunningContainerAsync(string containerId, CancellationToken ct)
     {

@@ -1,4 +1,4 @@
-using CriShim.Runtime.Oci;
+using CriShim.Oci.Specs;
 
 namespace CriShim.Cri.Specs;
 

@@ -1,12 +1,12 @@
-using CriShim.Runtime.Network;
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Pod;
+using CriShim.Oci.Network;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Pod;
 using Runtime.V1;
 using CriMount = Runtime.V1.Mount;
 using CriNamespaceMode = Runtime.V1.NamespaceMode;
 using CriPropagation = Runtime.V1.MountPropagation;
-using OciNamespaceMode = CriShim.Runtime.Oci.NamespaceMode;
-using OciPropagation = CriShim.Runtime.Oci.MountPropagation;
+using OciNamespaceMode = CriShim.Oci.Specs.NamespaceMode;
+using OciPropagation = CriShim.Oci.Specs.MountPropagation;
 
 namespace CriShim.Cri.Specs;
 
@@ -183,7 +183,7 @@ public static class ContainerSpecMapper
             throw new SpecException($"namespace_options.userns_options.mode {userns.Mode.ToString().ToUpperInvariant()} is not supported; use POD (a user namespace for the pod) or NODE");
     }
 
-    static CriShim.Runtime.Oci.Model.IdMapping IdMapping(IDMapping m) => new(m.ContainerId, m.HostId, m.Length);
+    static CriShim.Oci.Specs.Model.IdMapping IdMapping(IDMapping m) => new(m.ContainerId, m.HostId, m.Length);
 
     /// <summary>
     /// A CRI mount as a bind: of its host path, or of what the daemon prepared for it (<paramref name="preparedSources"/>,

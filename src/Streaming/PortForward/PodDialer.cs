@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using CriShim.Runtime.Exec;
+using CriShim.Oci.Exec;
 
 namespace CriShim.Streaming.PortForward;
 

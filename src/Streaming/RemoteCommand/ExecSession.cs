@@ -1,4 +1,4 @@
-using CriShim.Runtime.Exec;
+using CriShim.Oci.Exec;
 using Microsoft.Extensions.Logging;
 
 namespace CriShim.Streaming.RemoteCommand;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using CriShim.Runtime.Exec;
+using CriShim.Oci.Exec;
 
 namespace CriShim.Streaming.RemoteCommand;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using CriShim.Runtime.Exec;
+using CriShim.Oci.Exec;
 
 namespace CriShim.Streaming.RemoteCommand;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using CriShim.Runtime.Cgroups;
+using CriShim.Oci.Cgroups;
 
 namespace CriShim.Tests.Integration.Cgroups;
 

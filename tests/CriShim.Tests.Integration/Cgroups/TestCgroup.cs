@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CriShim.Runtime.Cgroups;
+using CriShim.Oci.Cgroups;
 
 namespace CriShim.Tests.Integration.Cgroups;
 

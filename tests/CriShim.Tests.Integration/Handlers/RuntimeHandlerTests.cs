@@ -1,5 +1,5 @@
 using System.Net.Http;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 using CriShim.Tests.Integration.Lifecycle;
 using Grpc.Core;
 using Runtime.V1;

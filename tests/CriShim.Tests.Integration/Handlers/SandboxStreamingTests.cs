@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 using CriShim.Tests.Integration.Lifecycle;
 using CriShim.Tests.Integration.Streaming;
 using Grpc.Core;

@@ -1,5 +1,5 @@
 using CriShim.Tests.Integration.Support;
-using CriShim.Runtime.Monitor;
+using CriShim.Oci.Monitor;
 using Grpc.Core;
 
 namespace CriShim.Tests.Integration.Lifecycle;

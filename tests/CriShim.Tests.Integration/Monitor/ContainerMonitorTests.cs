@@ -1,6 +1,6 @@
 using System.Text;
-using CriShim.Runtime.Monitor;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Runc;
 using CriShim.Tests.Integration.Runc;
 
 namespace CriShim.Tests.Integration.Monitor;

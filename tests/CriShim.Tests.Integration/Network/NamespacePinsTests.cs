@@ -1,4 +1,4 @@
-using CriShim.Runtime.Network;
+using CriShim.Oci.Network;
 using CriShim.Tests.Integration.Runc;
 
 namespace CriShim.Tests.Integration.Network;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CriShim.Runtime.Network;
+using CriShim.Oci.Network;
 using CriShim.Tests.Integration.Runc;
 
 namespace CriShim.Tests.Integration.Network;

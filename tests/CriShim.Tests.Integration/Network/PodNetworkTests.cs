@@ -1,7 +1,7 @@
 using System.Text;
-using CriShim.Runtime.Monitor;
-using CriShim.Runtime.Network;
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Network;
+using CriShim.Oci.Runc;
 using CriShim.Tests.Integration.Runc;
 
 namespace CriShim.Tests.Integration.Network;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CriShim.Runtime.Rootfs;
+using CriShim.Oci.Rootfs;
 
 namespace CriShim.Tests.Integration.Oci;
 

@@ -1,4 +1,4 @@
-using CriShim.Runtime.Rootfs;
+using CriShim.Oci.Rootfs;
 using Mono.Unix.Native;
 
 namespace CriShim.Tests.Integration.Oci;

@@ -1,7 +1,7 @@
 using System.Globalization;
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Pod;
-using CriShim.Runtime.Rootfs;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Pod;
+using CriShim.Oci.Rootfs;
 
 namespace CriShim.Tests.Integration.Oci;
 

@@ -1,4 +1,4 @@
-using CriShim.Runtime.Cgroups;
+using CriShim.Oci.Cgroups;
 
 namespace CriShim.Tests.Unit.Cgroups;
 

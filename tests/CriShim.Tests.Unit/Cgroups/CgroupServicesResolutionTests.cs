@@ -1,4 +1,4 @@
-using CriShim.Runtime.Cgroups;
+using CriShim.Oci.Cgroups;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CriShim.Tests.Unit.Cgroups;

@@ -1,5 +1,5 @@
-using CriShim.Runtime.Oci.Model;
-using CriShim.Runtimes;
+using CriShim.Oci.Specs.Model;
+using CriShim.RuntimeClasses;
 
 namespace CriShim.Tests.Unit.Handlers;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using CriShim.Runtime.Monitor;
+using CriShim.Oci.Monitor;
 
 namespace CriShim.Tests.Unit.Monitor;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CriShim.Runtime.Network;
+using CriShim.Oci.Network;
 
 namespace CriShim.Tests.Unit.Network;
 

@@ -1,5 +1,5 @@
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Oci.Model;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Specs.Model;
 
 namespace CriShim.Tests.Unit.Oci;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Oci.Model;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Specs.Model;
 
 namespace CriShim.Tests.Unit.Oci;
 

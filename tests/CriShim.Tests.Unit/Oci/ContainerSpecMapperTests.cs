@@ -1,11 +1,11 @@
 using CriShim.Cri.Specs;
-using CriShim.Runtime.Oci;
+using CriShim.Oci.Specs;
 using Google.Protobuf;
 using Runtime.V1;
 using CriNamespaceMode = Runtime.V1.NamespaceMode;
 using CriMount = Runtime.V1.Mount;
 using CriPropagation = Runtime.V1.MountPropagation;
-using OciNamespaceMode = CriShim.Runtime.Oci.NamespaceMode;
+using OciNamespaceMode = CriShim.Oci.Specs.NamespaceMode;
 
 namespace CriShim.Tests.Unit.Oci;
 
@@ -73,7 +73,7 @@ public class ContainerSpecMapperTests
         Assert.That(input.Args, Is.EqualTo(new[] { "-c", "id" }));
         Assert.That(input.Env, Is.EqualTo(new[] { KeyValuePair.Create("A", "1") }));
         Assert.That((input.WorkingDir, input.Tty, input.Stdin, input.Hostname), Is.EqualTo(("/w", true, true, "pod-host")));
-        Assert.That(input.Mounts.Single(), Is.EqualTo(new MountInput("/data", "/srv/data", true, CriShim.Runtime.Oci.MountPropagation.HostToContainer)));
+        Assert.That(input.Mounts.Single(), Is.EqualTo(new MountInput("/data", "/srv/data", true, CriShim.Oci.Specs.MountPropagation.HostToContainer)));
         Assert.That(input.Devices.Single(), Is.EqualTo(new DeviceInput("/dev/fuse", "/dev/fuse", "rw")));
         Assert.That(input.Security.AddCapabilities, Is.EqualTo(new[] { "NET_ADMIN" }));
         Assert.That(input.Security.DropCapabilities, Is.EqualTo(new[] { "KILL" }));
@@ -228,7 +228,7 @@ public class ContainerSpecMapperTests
     {
         var mount = new CriMount { ContainerPath = "/img", Image = new ImageSpec { Image = "busybox" }, Propagation = CriPropagation.PropagationBidirectional };
         var input = ContainerSpecMapper.MapMount(mount, new Dictionary<string, string> { ["/img"] = "/run/crishim/containers/c1/volumes/0" });
-        Assert.That(input, Is.EqualTo(new MountInput("/img", "/run/crishim/containers/c1/volumes/0", true, CriShim.Runtime.Oci.MountPropagation.Private)));
+        Assert.That(input, Is.EqualTo(new MountInput("/img", "/run/crishim/containers/c1/volumes/0", true, CriShim.Oci.Specs.MountPropagation.Private)));
     }
 
     [Test]
@@ -292,7 +292,7 @@ public class ContainerSpecMapperNamespaceTests
         };
         var input = ContainerSpecMapper.PodFiles(sandbox, ["10.0.0.2"]);
         Assert.That((input.Hostname, input.HostNetwork), Is.EqualTo(("h", true)));
-        Assert.That(CriShim.Runtime.Pod.PodFiles.RenderResolvConf(input.Dns!), Is.EqualTo("search svc\nnameserver 10.96.0.10\noptions ndots:5\n"));
+        Assert.That(CriShim.Oci.Pod.PodFiles.RenderResolvConf(input.Dns!), Is.EqualTo("search svc\nnameserver 10.96.0.10\noptions ndots:5\n"));
         Assert.That(input.PodIps, Is.EqualTo(new[] { "10.0.0.2" }));
     }
 
@@ -312,9 +312,9 @@ public class ContainerSpecMapperNamespaceTests
         var user = new UserNamespaceInput("/run/ns/p/user", [new(0, 100000, 65536)], [new(0, 100000, 65536)]);
         var ns = ContainerSpecMapper.Namespaces(PodUserNamespace(), new PodNamespacePaths("/run/ns/p/net", User: user), null);
         Assert.That(ns.User, Is.EqualTo(user));
-        var spec = SpecOptions.WithNamespaces(ns)(new CriShim.Runtime.Oci.Model.Spec());
-        Assert.That(spec.Linux!.Namespaces, Does.Contain(new CriShim.Runtime.Oci.Model.LinuxNamespace("user", "/run/ns/p/user")));
-        Assert.That(spec.Linux.UidMappings, Is.EqualTo(new[] { new CriShim.Runtime.Oci.Model.IdMapping(0, 100000, 65536) }));
+        var spec = SpecOptions.WithNamespaces(ns)(new CriShim.Oci.Specs.Model.Spec());
+        Assert.That(spec.Linux!.Namespaces, Does.Contain(new CriShim.Oci.Specs.Model.LinuxNamespace("user", "/run/ns/p/user")));
+        Assert.That(spec.Linux.UidMappings, Is.EqualTo(new[] { new CriShim.Oci.Specs.Model.IdMapping(0, 100000, 65536) }));
         Assert.That(spec.Linux.GidMappings, Is.EqualTo(spec.Linux.UidMappings));
     }
 
@@ -363,7 +363,7 @@ public class ContainerSpecMapperNamespaceTests
     {
         var sandbox = new PodSandboxConfig { Linux = new LinuxPodSandboxConfig { SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = PodUserNamespace(196608) } } };
         var mappings = ContainerSpecMapper.PodUserNamespace(sandbox)!;
-        Assert.That(mappings.Uids, Is.EqualTo(new[] { new CriShim.Runtime.Oci.Model.IdMapping(0, 196608, 65536) }));
+        Assert.That(mappings.Uids, Is.EqualTo(new[] { new CriShim.Oci.Specs.Model.IdMapping(0, 196608, 65536) }));
         Assert.That(ContainerSpecMapper.PodUserNamespaceInput(sandbox, "/run/ns/p/user")!.Path, Is.EqualTo("/run/ns/p/user"));
         Assert.That(ContainerSpecMapper.PodUserNamespaceInput(sandbox, null), Is.Null);
     }

@@ -1,4 +1,4 @@
-using CriShim.Runtime.Rootfs;
+using CriShim.Oci.Rootfs;
 
 namespace CriShim.Tests.Unit.Oci;
 

@@ -1,4 +1,4 @@
-using CriShim.Runtime.Pod;
+using CriShim.Oci.Pod;
 
 namespace CriShim.Tests.Unit.Oci;
 

@@ -1,5 +1,5 @@
-using CriShim.Runtime.Oci;
-using CriShim.Runtime.Oci.Seccomp;
+using CriShim.Oci.Specs;
+using CriShim.Oci.Specs.Seccomp;
 
 namespace CriShim.Tests.Unit.Oci;
 
@@ -24,7 +24,7 @@ public class SeccompProfilesTests
     {
         var clone = SeccompProfiles.RuntimeDefault(OciDefaults.Capabilities).Syscalls!.Where(s => s.Names.Contains("clone")).ToList();
         Assert.That(clone, Has.Count.EqualTo(7));
-        Assert.That(clone.Select(c => c.Args!.Single()), Has.All.Matches<CriShim.Runtime.Oci.Model.LinuxSeccompArg>(a =>
+        Assert.That(clone.Select(c => c.Args!.Single()), Has.All.Matches<CriShim.Oci.Specs.Model.LinuxSeccompArg>(a =>
             a.Op == "SCMP_CMP_MASKED_EQ" && a.Value == a.ValueTwo && a.Index == 0));
         Assert.That(clone.Any(c => c.Args![0].Value == 0x10000000), Is.True, "CLONE_NEWUSER");
     }

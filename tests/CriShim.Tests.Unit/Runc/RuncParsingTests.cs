@@ -1,4 +1,4 @@
-using CriShim.Runtime.Runc;
+using CriShim.Oci.Runc;
 
 namespace CriShim.Tests.Unit.Runc;
 

@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
-using CriShim.Runtime.Exec;
+using CriShim.Oci.Exec;
 using CriShim.Streaming.RemoteCommand;
 
 namespace CriShim.Tests.Unit.Streaming;

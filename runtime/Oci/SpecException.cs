@@ -1,5 +1,0 @@
-namespace CriShim.Runtime.Oci;
-
-/// <summary>The container request cannot be turned into a valid spec (bad path, unknown capability, missing profile...).
-/// Callers answer it as InvalidArgument.</summary>
-public sealed class SpecException(string message, Exception? inner = null) : ArgumentException(message, inner);

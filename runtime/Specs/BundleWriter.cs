@@ -1,0 +1,43 @@
+using System.Text.Json;
+using CriShim.Oci.Specs.Model;
+
+namespace CriShim.Oci.Specs;
+
+/// <summary>Writes and reads a bundle's config.json; the write is atomic (temp file, fsync, rename).</summary>
+public static class BundleWriter
+{
+    public const string ConfigFileName = "config.json";
+
+    public static async Task<string> WriteAsync(string bundleDir, Spec spec, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(bundleDir);
+        var path = Path.Combine(bundleDir, ConfigFileName);
+        var temp = Path.Combine(bundleDir, $".{ConfigFileName}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            // 0600: config.json holds the container's environment, secrets included.
+            await using (var stream = new FileStream(temp, PrivateFile.CreateNew))
+            {
+                await JsonSerializer.SerializeAsync(stream, spec, OciJson.Options, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            return path;
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    public static async Task<Spec> ReadAsync(string bundleDir, CancellationToken cancellationToken = default)
+    {
+        await using var stream = File.OpenRead(Path.Combine(bundleDir, ConfigFileName));
+        return await JsonSerializer.DeserializeAsync<Spec>(stream, OciJson.Options, cancellationToken)
+            ?? throw new InvalidDataException($"{bundleDir}/{ConfigFileName} is empty");
+    }
+
+    public static string Serialize(Spec spec) => JsonSerializer.Serialize(spec, OciJson.Options);
+}
