@@ -141,17 +141,15 @@ public sealed class ContainerManager(
         {
             ContainerId = record.Id, SandboxId = pod.Id, RootfsPath = record.RootfsDir, ImageName = image.RepoTags.FirstOrDefault() ?? record.ImageRef,
             PodFiles = podFiles,
-            // In a sandbox the kernel is the sandbox's: a target's host PID namespace means nothing there, and runsc
-            // puts containers whose specs name the same PID namespace path in one namespace of its own.
             Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
-                !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null,
+                handler.Kind.JoinsPodPidNamespace(podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod) ? await PodPidNamespaceAsync(pod, handler, ct) : null,
                 userns),
-            TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(pod, config, handler, ct),
-            CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
+            TargetPidNamespacePath = handler.Kind.HonoursTargetPidNamespace ? await TargetPidNamespaceAsync(pod, config, handler, ct) : null,
+            CgroupsPath = CgroupNaming.For(pod, record.Id),
             PreparedMountSources = preparedSources,
         });
         var spec = new ContainerSpecGenerator().Generate(input);
-        await BundleWriter.WriteAsync(record.BundleDir, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
+        await BundleWriter.WriteAsync(record.BundleDir, handler.Kind.AdjustSpec(spec), ct);
         if (!string.IsNullOrEmpty(record.LogPath)) Directory.CreateDirectory(Path.GetDirectoryName(record.LogPath)!);
         var logPath = string.IsNullOrEmpty(record.LogPath) ? Path.Combine(record.BundleDir, "container.log") : record.LogPath;
         return await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, record.Name, record.BundleDir, logPath)
@@ -276,10 +274,9 @@ public sealed class ContainerManager(
         var pod = pods.Get(c.PodId);
         var handler = handlers.ForOrDefault(pod);
         await handler.Monitor.DeleteAsync(c.Id, CancellationToken.None);
-        // runsc leaves a container's cgroup behind when its create failed.
-        if (handler.IsSandboxed && pod is not null)
+        if (pod is not null && handler.Kind.LeftoverCgroup(pod, c.Id) is { } leftover)
         {
-            try { await cgroups.RemoveAsync(Pods.PodSandboxManager.CgroupsPath(pod, c.Id)); }
+            try { await cgroups.RemoveAsync(leftover); }
             catch (Exception e) { log.LogWarning(e, "container {ContainerId}: removing its cgroup failed", c.Id); }
         }
         RemoveFiles(c.Id, c.BundleDir, c.RootfsDir);

@@ -31,7 +31,7 @@ public sealed class PodSandboxManager(
     {
         PodConfigValidator.Validate(config);
         var handler = handlers.Resolve(runtimeHandler);
-        if (handler.IsSandboxed && ContainerSpecMapper.PodUserNamespace(config) is not null)
+        if (!handler.Kind.SupportsUserNamespaces && ContainerSpecMapper.PodUserNamespace(config) is not null)
             throw DomainException.Invalid($"runtime handler \"{handler.Name}\" does not support user namespaces (namespace_options.userns_options mode POD)");
         var meta = config.Metadata;
         var id = Ids.New();
@@ -83,7 +83,8 @@ public sealed class PodSandboxManager(
         record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs, UserNsPath = pinned.UserNs };
 
         var infraFiles = hostIpc ? files with { Shm = "/dev/shm" } : files;
-        if (ns.Pid == NamespaceMode.Pod && !handler.IsSandboxed)
+        var infra = handler.Kind.Infra(ns.Pid == NamespaceMode.Pod);
+        if (infra == InfraStart.BeforeNetwork)
             record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
 
         if (!hostNetwork)
@@ -97,9 +98,7 @@ public sealed class PodSandboxManager(
             record = record with { Ip = ips.FirstOrDefault(), AdditionalIps = [.. ips.Skip(1)], NetworkSetUp = true };
             await PodFiles.WriteHostsAsync(files.Hosts!, new PodFilesInput { Hostname = config.Hostname, PodIps = ips }, ct);
         }
-        // A sandbox is the pod itself: it always has the infra as first container, started once the network is
-        // there (runsc moves the namespace's interfaces into the sandbox when it starts).
-        if (handler.IsSandboxed)
+        if (infra == InfraStart.AfterNetwork)
             record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
         return record with { State = PodState.Ready, Complete = true };
     }
@@ -112,18 +111,14 @@ public sealed class PodSandboxManager(
             SandboxId = record.Id, RootfsPath = infraRootfs.Path, Args = ["/pause"], PodFiles = files,
             Namespaces = new PodNamespacePaths(record.NetNsPath, record.IpcNsPath, record.UtsNsPath,
                 User: ContainerSpecMapper.PodUserNamespaceInput(config, record.UserNsPath)),
-            CgroupsPath = CgroupsPath(record, record.Id),
+            CgroupsPath = CgroupNaming.For(record, record.Id),
         }));
         var bundle = Path.Combine(record.PodDir, "infra");
-        await BundleWriter.WriteAsync(bundle, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
+        await BundleWriter.WriteAsync(bundle, handler.Kind.AdjustSpec(spec), ct);
         await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, "infra", bundle, Path.Combine(record.PodDir, "infra.log")), ct);
         await handler.Monitor.StartAsync(record.Id, ct);
         return record.Id;
     }
-
-    /// <summary>kubelet's cgroup parent plus the container ID (cgroupfs driver), or /crishim/ID without a parent.</summary>
-    public static string CgroupsPath(PodRecord pod, string containerId) =>
-        (string.IsNullOrEmpty(pod.CgroupParent) ? "/crishim" : pod.CgroupParent.TrimEnd('/')) + "/" + containerId;
 
     /// <summary>Stops every container and the infra process and tears the network down; the pod stays listed, NotReady.</summary>
     public async Task StopAsync(PodRecord pod, CancellationToken ct)
@@ -165,8 +160,7 @@ public sealed class PodSandboxManager(
     public Task<IReadOnlyList<string>> TearDownAsync(PodRecord pod, CancellationToken ct)
     {
         var handler = handlers.ForOrDefault(pod);
-        // runsc leaves the sandbox's cgroup behind when its create failed.
-        return TearDownAsync(pod.Id, pod.PodDir, [handler], handler.IsSandboxed ? CgroupsPath(pod, pod.Id) : null, ct);
+        return TearDownAsync(pod.Id, pod.PodDir, [handler], handler.Kind.LeftoverCgroup(pod, pod.Id), ct);
     }
 
     /// <summary>Releases what a pod ID with no record may hold (its record was unreadable): the infra under any
