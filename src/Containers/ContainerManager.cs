@@ -21,15 +21,12 @@ namespace CriShim.Containers;
 /// config, `runc create` under a conmon monitor (so the container outlives the daemon), start, stop, remove.
 /// </summary>
 public sealed class ContainerManager(
-    CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
+    DaemonLayout layout, PodStore pods, ContainerStore containers, ImageStore images,
     RuntimeClassRegistry handlers, CgroupCleaner cgroups, ContainerEventPublisher events, Stats.StatsCollector stats, LifecycleLocks locks,
     ILogger<ContainerManager> log)
 {
     /// <summary>The monitor of the runtime the container's pod runs on.</summary>
     ContainerMonitor MonitorOf(ContainerRecord c) => handlers.ForOrDefault(pods.Get(c.PodId)).Monitor;
-
-    string BundleDir(string id) => Path.Combine(options.State, "containers", id);
-    string WritableDir(string id) => Path.Combine(options.Root, "rw", id);
 
     /// <summary>The record as it is now, once the caller holds its lock: another call may have changed or removed it meanwhile.</summary>
     ContainerRecord? Current(ContainerRecord c) => containers.Get(c.Id);
@@ -54,13 +51,13 @@ public sealed class ContainerManager(
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
         var handler = handlers.For(pod);
 
-        var imageVolumes = ImageVolumes.Plan(config, images, BundleDir(id));
+        var imageVolumes = ImageVolumes.Plan(config, images, layout.Bundle(id));
         var record = new ContainerRecord
         {
             Id = id, PodId = pod.Id, Name = meta.Name, Attempt = meta.Attempt,
             Config = Google.Protobuf.MessageExtensions.ToByteArray(config),
             ImageRef = imageName, ImageId = image.Id, ImageRepoDigest = image.RepoDigests.FirstOrDefault() ?? "",
-            CreatedAt = DateTimeOffset.UtcNow, BundleDir = BundleDir(id), RootfsDir = Path.Combine(BundleDir(id), "rootfs"),
+            CreatedAt = DateTimeOffset.UtcNow, BundleDir = layout.Bundle(id), RootfsDir = layout.BundleRootfs(id),
             LogPath = logPath ?? "", StopSignal = string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal,
             LayerDirs = image.LayerDirs, ImageVolumes = imageVolumes,
         };
@@ -121,13 +118,13 @@ public sealed class ContainerManager(
 
     async Task<int> SetUpAsync(ContainerRecord record, PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, ImageRecord image, RuntimeClass handler, CancellationToken ct)
     {
-        var rw = WritableDir(record.Id);
-        Directory.CreateDirectory(Path.Combine(rw, "upper"));
-        Directory.CreateDirectory(Path.Combine(rw, "work"));
+        var (upper, work) = (layout.WritableUpper(record.Id), layout.WritableWork(record.Id));
+        Directory.CreateDirectory(upper);
+        Directory.CreateDirectory(work);
         var userns = ContainerSpecMapper.PodUserNamespaceInput(pod.ParsedConfig, pod.UserNsPath);
         Host.PrivateDirectories.Ensure(record.BundleDir, Host.PrivateDirectories.ForPod(userns is not null));
         Directory.CreateDirectory(record.RootfsDir);
-        var rootfs = new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir);
+        var rootfs = new OverlayLayout(image.LayerDirs, upper, work, record.RootfsDir);
         if (userns is null) OverlayRootfs.Mount(rootfs);
         else UserNamespaceRootfs.Mount(rootfs, userns, Path.Combine(record.BundleDir, "idmap"));
         var preparedSources = ImageVolumes.MountAll(record.ImageVolumes, userns?.Path)
@@ -289,7 +286,7 @@ public sealed class ContainerManager(
     {
         foreach (var handler in handlers.All.Where(h => h.IsUsable))
             await handler.Monitor.DeleteAsync(id, ct);
-        RemoveFiles(id, BundleDir(id), Path.Combine(BundleDir(id), "rootfs"));
+        RemoveFiles(id, layout.Bundle(id), layout.BundleRootfs(id));
     }
 
     void RemoveFiles(string id, string bundleDir, string rootfsDir)
@@ -300,11 +297,11 @@ public sealed class ContainerManager(
         // Whatever a crash left mounted below the bundle (idmapped layer clones mid-setup) must not be deleted through.
         Unmounter.UnmountAllBelow(bundleDir);
         if (Directory.Exists(bundleDir)) Directory.Delete(bundleDir, recursive: true);
-        if (Directory.Exists(WritableDir(id))) Directory.Delete(WritableDir(id), recursive: true);
+        if (Directory.Exists(layout.WritableLayer(id))) Directory.Delete(layout.WritableLayer(id), recursive: true);
     }
 
     /// <summary>IDs that have a bundle or writable layer on disk, with or without a record.</summary>
     public IEnumerable<string> IdsOnDisk() =>
-        new[] { Path.Combine(options.State, "containers"), Path.Combine(options.Root, "rw") }
+        new[] { layout.Bundles, layout.WritableLayers }
             .Where(Directory.Exists).SelectMany(Directory.GetDirectories).Select(Path.GetFileName).OfType<string>();
 }

@@ -21,12 +21,10 @@ namespace CriShim.Pods;
 /// so a failed run, a remove and crash recovery all clean up through <see cref="TearDownAsync"/>.
 /// </summary>
 public sealed class PodSandboxManager(
-    CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
+    DaemonLayout layout, PodStore pods, ContainerStore containers, ContainerManager containerManager,
     NamespacePins pins, CniManager cni, RuntimeClassRegistry handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
     Stats.StatsCollector stats, LifecycleLocks locks, ILogger<PodSandboxManager> log)
 {
-    string PodDir(string id) => Path.Combine(options.State, "pods", id);
-
     public async Task<PodRecord> RunAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken ct)
     {
         PodConfigValidator.Validate(config);
@@ -39,7 +37,7 @@ public sealed class PodSandboxManager(
         {
             Id = id, Name = meta.Name, Namespace = meta.Namespace, Uid = meta.Uid, Attempt = meta.Attempt,
             Config = Google.Protobuf.MessageExtensions.ToByteArray(config), RuntimeHandler = runtimeHandler,
-            CreatedAt = DateTimeOffset.UtcNow, PodDir = PodDir(id),
+            CreatedAt = DateTimeOffset.UtcNow, PodDir = layout.PodDir(id),
             CgroupParent = config.Linux?.CgroupParent ?? "",
         };
         using var held = await locks.PodAsync(id, ct);
@@ -166,14 +164,14 @@ public sealed class PodSandboxManager(
     /// <summary>Releases what a pod ID with no record may hold (its record was unreadable): the infra under any
     /// handler, network, pins, shm and pod dir. Returns the failed steps.</summary>
     public Task<IReadOnlyList<string>> SweepOrphanAsync(string podId, CancellationToken ct) =>
-        TearDownAsync(podId, PodDir(podId), [.. handlers.All.Where(h => h.IsUsable)], null, ct);
+        TearDownAsync(podId, layout.PodDir(podId), [.. handlers.All.Where(h => h.IsUsable)], null, ct);
 
     /// <summary>IDs that have a pod dir, namespace pins or a CNI result on disk, with or without a record.</summary>
     public IEnumerable<string> IdsOnDisk()
     {
-        var dirs = new[] { Path.Combine(options.State, "pods"), Path.Combine(options.State, "ns") }.Where(Directory.Exists).SelectMany(Directory.GetDirectories);
-        var cniResults = Directory.Exists(Path.Combine(options.State, "cni"))
-            ? Directory.GetFiles(Path.Combine(options.State, "cni"), "*.json").Select(Path.GetFileNameWithoutExtension) : [];
+        var dirs = new[] { layout.PodDirs, layout.NamespacePins }.Where(Directory.Exists).SelectMany(Directory.GetDirectories);
+        var cniResults = Directory.Exists(layout.CniResults)
+            ? Directory.GetFiles(layout.CniResults, "*.json").Select(Path.GetFileNameWithoutExtension) : [];
         return dirs.Select(Path.GetFileName).Concat(cniResults).OfType<string>().Distinct();
     }
 

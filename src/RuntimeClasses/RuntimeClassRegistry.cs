@@ -22,11 +22,11 @@ public sealed class RuntimeClassRegistry
         var configured = options.Runtimes.Count > 0 ? options.Runtimes : RuntimeClassOptions.Defaults(options.Runc);
         if (!configured.ContainsKey(options.DefaultRuntime))
             throw new InvalidOperationException($"defaultRuntime \"{options.DefaultRuntime}\" is not one of the configured runtimes: {string.Join(", ", configured.Keys)}");
-        var monitorDir = Path.Combine(options.State, "mon");
+        var layout = new DaemonLayout(options);
         _byName = new(StringComparer.Ordinal);
         foreach (var (name, o) in configured)
         {
-            var handler = Build(name, o, options, monitorDir, loggers);
+            var handler = Build(name, o, options, layout, loggers);
             _byName[name] = handler;
             if (handler.Problem is { } problem) log.LogWarning("runtime handler {Handler} cannot run pods here: {Problem}", name, problem);
             else log.LogInformation("runtime handler {Handler}: {Kind} runtime {Binary}", name, handler.Kind.Name, handler.Binary);
@@ -67,23 +67,23 @@ public sealed class RuntimeClassRegistry
     /// <summary>The handler of a pod, or the default one for records whose pod is gone (cleanup after a crash).</summary>
     public RuntimeClass ForOrDefault(PodRecord? pod) => pod is null ? Default : Find(pod.RuntimeHandler) ?? Default;
 
-    static RuntimeClass Build(string name, RuntimeClassOptions o, CriShimOptions options, string monitorDir, ILoggerFactory loggers)
+    static RuntimeClass Build(string name, RuntimeClassOptions o, CriShimOptions options, DaemonLayout layout, ILoggerFactory loggers)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('/') || name is "." or "..")
             throw new InvalidOperationException($"invalid runtime handler name \"{name}\"");
         var kind = RuntimeKinds.Find(o.Kind) ?? throw new InvalidOperationException(
             $"runtime handler \"{name}\": unknown kind \"{o.Kind}\"; known kinds: {string.Join(", ", RuntimeKinds.Names)}");
         var binary = RuncClient.ResolveBinary(string.IsNullOrEmpty(o.Path) ? name : o.Path);
-        var root = string.IsNullOrEmpty(o.Root) ? Path.Combine(options.State, name) : o.Root;
+        var root = string.IsNullOrEmpty(o.Root) ? layout.RuntimeRoot(name) : o.Root;
         string? problem = null;
         var notes = new List<string>();
         if (!File.Exists(binary)) problem = $"runtime binary \"{binary}\" not found (make deps installs runc, crun and runsc)";
         else if (Path.GetFileName(binary) == "crun" && HostChecks.HybridCgroup2Controllers() is { Count: > 0 } controllers)
             problem = HostChecks.CrunHybridProblem(controllers);
 
-        var command = problem is null ? kind.PrepareCommand(binary, Path.Combine(options.State, "shim", name), notes) : binary;
+        var command = problem is null ? kind.PrepareCommand(binary, layout.ShimDir(name), notes) : binary;
         var runtime = new RuncClient(command, root, loggers.CreateLogger<RuncClient>()) { ExtraGlobalArgs = o.Args };
-        var settings = new MonitorSettings(options.Conmon, runtime.Binary, runtime.Root, monitorDir) { RuntimeArgs = o.Args };
+        var settings = new MonitorSettings(options.Conmon, runtime.Binary, runtime.Root, layout.MonitorDir) { RuntimeArgs = o.Args };
         return new RuntimeClass
         {
             Name = name, Kind = kind, Binary = binary, Runtime = runtime, Problem = problem, Notes = notes,

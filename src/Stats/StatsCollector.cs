@@ -11,13 +11,13 @@ namespace CriShim.Stats;
 /// Nano cores are computed between consecutive samples of the same container or pod.
 /// </summary>
 public sealed class StatsCollector(
-    CriShimOptions options, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
+    DaemonLayout layout, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
     NetworkStatsReader network, ContainerStore containers, RuntimeClasses.RuntimeClassRegistry handlers, ListItemCache items)
 {
     /// <summary>How many containers' stats are read at once: the cgroup reads are blocking file reads, a sandbox's a process.</summary>
     static readonly int Parallelism = Math.Clamp(Environment.ProcessorCount, 2, 8);
 
-    public string WritableLayerDir(string containerId) => Path.Combine(options.Root, "rw", containerId, "upper");
+    public string WritableLayerDir(string containerId) => layout.WritableUpper(containerId);
 
     public async Task<ContainerStats> ContainerAsync(ContainerRecord c, PodRecord? pod, CancellationToken ct)
     {
@@ -31,7 +31,7 @@ public sealed class StatsCollector(
         stats.WritableLayer = new global::Runtime.V1.FilesystemUsage
         {
             Timestamp = usage?.TimestampNanos ?? now,
-            FsId = new FilesystemIdentifier { Mountpoint = Path.Combine(options.Root, "rw") },
+            FsId = new FilesystemIdentifier { Mountpoint = layout.WritableLayers },
             UsedBytes = new UInt64Value { Value = usage?.UsedBytes ?? 0 },
             InodesUsed = new UInt64Value { Value = usage?.InodesUsed ?? 0 },
         };
