@@ -19,7 +19,7 @@ public sealed partial class RuntimeServiceHandler
         c = RequireContainer(c.Id);
         if (c.State is ContainerRunState.Exited) throw DomainException.Precondition($"container \"{c.Id}\" has exited");
         var pod = Pods.Get(c.PodId) ?? throw DomainException.NotFound($"pod sandbox \"{c.PodId}\" not found");
-        var result = services.GetRequiredService<CgroupUpdater>().Apply(PodSandboxManager.CgroupsPath(pod, c.Id), CgroupResourcesOf(resources));
+        var result = services.GetRequiredService<CgroupUpdater>().Apply(CgroupNaming.For(pod, c.Id), CgroupResourcesOf(resources));
         log.LogInformation("container {ContainerId} resources updated: {Applied}; skipped: {Skipped}", c.Id, result.Applied, result.Skipped);
         // Recorded in the stored config so ContainerStatus reports the resources now in force.
         await Containers.UpdateAsync(c.Id, r =>

@@ -53,7 +53,7 @@ public sealed partial class RuntimeServiceHandler
             foreach (var (key, value) in VerboseStatusInfo()) response.Info[key] = value;
             response.Info["runtimeHandlers"] = JsonSerializer.Serialize(handlers.All.Select(h => new
             {
-                h.Name, Kind = h.Kind.ToString().ToLowerInvariant(), h.Binary, Command = h.Runtime.Binary, h.Runtime.Root,
+                h.Name, Kind = h.Kind.Name, h.Binary, Command = h.Runtime.Binary, h.Runtime.Root,
                 Args = h.Runtime.ExtraGlobalArgs, Default = h.Name == handlers.DefaultName, h.Problem, h.Notes,
             }), JsonOptions.Indented);
         }
@@ -65,7 +65,7 @@ public sealed partial class RuntimeServiceHandler
     static RuntimeHandler HandlerInfo(string name, RuntimeClasses.RuntimeClass handler) => new()
     {
         Name = name,
-        Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = !handler.IsSandboxed && HostHasUserNamespaces },
+        Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = handler.Kind.SupportsUserNamespaces && HostHasUserNamespaces },
     };
 
     static bool HostHasUserNamespaces =>

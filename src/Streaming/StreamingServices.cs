@@ -17,8 +17,7 @@ public static class StreamingServices
         services.TryAddSingleton(options.Streaming with
         {
             ConmonBinary = options.Conmon,
-            // Short: conmon's attach socket for each exec lives below it.
-            ScratchDir = Path.Combine(options.State, "x"),
+            ScratchDir = new DaemonLayout(options).ExecScratch,
         });
         services.TryAddSingleton<IPodDialer, NetNsPodDialer>();
         services.TryAddSingleton<IStreamingTargets, NoStreamingTargets>();
