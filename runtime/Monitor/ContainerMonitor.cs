@@ -192,10 +192,6 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
     public Task ReopenLogAsync(string id, string bundlePath, CancellationToken ct = default) =>
         WriteControlAsync(Paths(id, bundlePath).ControlFifo, ConmonCommand.ControlMessage(2), ct);
 
-    /// <summary>Resizes the container's tty.</summary>
-    public Task ResizeAsync(string id, string bundlePath, int height, int width, CancellationToken ct = default) =>
-        WriteControlAsync(Paths(id, bundlePath).ControlFifo, ConmonCommand.ControlMessage(1, height, width), ct);
-
     /// <summary>Ids of containers that have monitor state on disk (for recovery after a restart).</summary>
     public IReadOnlyList<string> KnownContainers() =>
         Directory.Exists(_settings.PersistRoot)

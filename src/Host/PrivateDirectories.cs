@@ -39,9 +39,8 @@ public static class PrivateDirectories
         Ensure(options.Root, Traversable);
         Ensure(options.State, Traversable);
         foreach (var child in RootChildren) Ensure(Path.Combine(options.Root, child), OwnerOnly);
-        // Each runtime's --root (state/NAME) and the RuncClient's exec scratch beside it (state/NAME-exec).
-        var runtimeDirs = runtimeNames.Where(IsPlainName).SelectMany(name => new[] { name, name + "-exec" });
-        foreach (var child in StateChildren.Concat(runtimeDirs))
+        // Each runtime's --root (state/NAME).
+        foreach (var child in StateChildren.Concat(runtimeNames.Where(IsPlainName)))
             Ensure(Path.Combine(options.State, child),
                 child == InfraRootfsDir ? Readable : TraversableStateChildren.Contains(child) ? Traversable : OwnerOnly);
     }
