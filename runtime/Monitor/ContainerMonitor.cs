@@ -4,6 +4,7 @@ using System.Globalization;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 
