@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using CriShim.Oci.Native;
+using CriShim.Oci.Runc;
 
 namespace CriShim.Oci.Exec;
 
@@ -36,7 +38,7 @@ public sealed class ExecProcess : IAsyncDisposable
         // conmon reaps the process, and has not yet: the pid is still its own. Pin it with a pidfd so a later kill
         // cannot hit a recycled pid.
         _pid = pid;
-        _pidfd = ExecNative.pidfd_open(pid);
+        _pidfd = LibC.pidfd_open(pid);
         _log = log;
         var stdout = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
         var stderr = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
@@ -173,7 +175,7 @@ public sealed class ExecProcess : IAsyncDisposable
         try
         {
             if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && pid > 0)
-                ExecNative.kill(pid, ExecNative.SIGKILL);
+                LibC.kill(pid, Signals.SIGKILL);
         }
         catch (IOException) { }
     }
@@ -249,8 +251,8 @@ public sealed class ExecProcess : IAsyncDisposable
     /// <summary>SIGKILLs the process (conmon, its reaper, reports the exit and leaves).</summary>
     public void Kill()
     {
-        if (_pidfd >= 0) ExecNative.pidfd_send_signal(_pidfd, ExecNative.SIGKILL);
-        else if (!_exit.IsCompleted) ExecNative.kill(_pid, ExecNative.SIGKILL); // kernels before 5.3
+        if (_pidfd >= 0) LibC.pidfd_send_signal(_pidfd, Signals.SIGKILL);
+        else if (!_exit.IsCompleted) LibC.kill(_pid, Signals.SIGKILL); // kernels before 5.3
 
     }
 
@@ -274,7 +276,7 @@ public sealed class ExecProcess : IAsyncDisposable
         try { await _output.WaitAsync(TimeSpan.FromSeconds(5)); } catch (TimeoutException) { }
         _sync.Dispose();
         _conmon.Dispose();
-        if (_pidfd >= 0) ExecNative.close(_pidfd);
+        if (_pidfd >= 0) LibC.close(_pidfd);
         TryDelete(_spec.ScratchDir);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 

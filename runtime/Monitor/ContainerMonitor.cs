@@ -4,6 +4,7 @@ using System.Globalization;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 
@@ -191,10 +192,6 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
     /// <summary>Asks conmon to reopen the container log (after the kubelet rotated it).</summary>
     public Task ReopenLogAsync(string id, string bundlePath, CancellationToken ct = default) =>
         WriteControlAsync(Paths(id, bundlePath).ControlFifo, ConmonCommand.ControlMessage(2), ct);
-
-    /// <summary>Resizes the container's tty.</summary>
-    public Task ResizeAsync(string id, string bundlePath, int height, int width, CancellationToken ct = default) =>
-        WriteControlAsync(Paths(id, bundlePath).ControlFifo, ConmonCommand.ControlMessage(1, height, width), ct);
 
     /// <summary>Ids of containers that have monitor state on disk (for recovery after a restart).</summary>
     public IReadOnlyList<string> KnownContainers() =>

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using CriShim.Oci.Runc;
 using Microsoft.Win32.SafeHandles;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using CriShim.Oci.Runc;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 

@@ -142,26 +142,6 @@ public sealed class CniManager
         File.Delete(CachePath(podId));
     }
 
-    /// <summary>CHECK of the cached attachment (spec 0.4.0+); throws <see cref="CniException"/> when a plugin reports a problem.</summary>
-    public async Task CheckAsync(string podId, CancellationToken ct = default)
-    {
-        var record = await ReadCacheAsync(podId, ct).ConfigureAwait(false)
-                     ?? throw new InvalidOperationException($"pod {podId} has no network attachment");
-        var conf = CniNetworkConfig.Parse(record.NetworkConfig);
-        if (conf.DisableCheck || !SupportsPrevResult(conf.CniVersion)) return;
-        var prev = record.Result is { } r ? JsonNode.Parse(r) : null;
-        var runtimeConfig = JsonNode.Parse(record.RuntimeConfig ?? "{}")!.AsObject();
-        foreach (var plugin in conf.Plugins)
-            await RunPluginAsync("CHECK", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, podId, record.NetNs, record.IfName, record.CniArgs, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>The result ADD produced for the pod (survives restarts), or null.</summary>
-    public async Task<CniResult?> GetResultAsync(string podId, CancellationToken ct = default)
-    {
-        var record = await ReadCacheAsync(podId, ct).ConfigureAwait(false);
-        return record?.Result is { } r ? CniResultParser.Parse(r) : null;
-    }
-
     private async Task<string> RunPluginAsync(string command, JsonObject plugin, string name, string version, JsonNode? prev,
         JsonObject? runtimeConfig, string containerId, string netns, string ifName, string cniArgs, CancellationToken ct)
     {

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using CriShim.Oci.Specs;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
-using RootfsLibC = CriShim.Oci.Rootfs.LibC;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Network;
 
@@ -59,8 +59,8 @@ public sealed partial class NamespacePins
             {
                 if (IsMountPoint(file)) throw new InvalidOperationException($"namespace {file} already exists");
                 await File.WriteAllBytesAsync(file, [], ct).ConfigureAwait(false);
-                if (RootfsLibC.Mount($"/proc/{holder.Id}/ns/{kind}", file, "", RootfsLibC.MS_BIND, null) != 0)
-                    throw new IOException($"pinning the {kind} namespace of pod {podId}: {RootfsLibC.Describe(Marshal.GetLastPInvokeError())}");
+                if (LibC.mount($"/proc/{holder.Id}/ns/{kind}", file, "", LibC.MS_BIND, null) != 0)
+                    throw new IOException($"pinning the {kind} namespace of pod {podId}: {LibC.Describe(Marshal.GetLastPInvokeError())}");
             }
             WriteMap($"/proc/{holder.Id}/uid_map", IdMaps.ProcMap(mappings.Uids));
             WriteMap($"/proc/{holder.Id}/gid_map", IdMaps.ProcMap(mappings.Gids));

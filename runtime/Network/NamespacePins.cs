@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Network;
 

@@ -32,8 +32,8 @@ public static class PrivateDirectories
         Ensure(layout.Root, Traversable);
         Ensure(layout.State, Traversable);
         foreach (var child in DaemonLayout.RootChildren) Ensure(Path.Combine(layout.Root, child), OwnerOnly);
-        // Each runtime's --root (state/NAME) and the RuncClient's exec scratch beside it (state/NAME-exec).
-        var runtimeDirs = runtimeNames.Where(IsPlainName).SelectMany(name => new[] { name, name + "-exec" });
+        // Each runtime's --root (state/NAME).
+        var runtimeDirs = runtimeNames.Where(IsPlainName);
         // The static pause rootfs is open, bundles and pod dirs traversable (DaemonLayout.TraversableStateChildren).
         foreach (var child in DaemonLayout.StateChildren.Concat(runtimeDirs))
             Ensure(Path.Combine(layout.State, child),

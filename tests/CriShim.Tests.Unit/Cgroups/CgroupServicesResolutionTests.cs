@@ -7,7 +7,7 @@ namespace CriShim.Tests.Unit.Cgroups;
 public class CgroupServicesResolutionTests
 {
     [Test]
-    public async Task Every_cgroup_service_resolves_from_a_container_given_only_the_layout()
+    public void Every_cgroup_service_resolves_from_a_container_given_only_the_layout()
     {
         using var fs = FakeCgroupFs.V2();
         fs.Write("unified", "/kubepods/c1", "memory.current", "4096\n");
@@ -17,14 +17,15 @@ public class CgroupServicesResolutionTests
             .AddSingleton<CgroupStatsReader>()
             .AddSingleton<NetworkStatsReader>()
             .AddSingleton<FilesystemUsageCache>()
-            .AddSingleton<StatsCollector>()
             .AddSingleton<CgroupUpdater>()
             .AddSingleton<CgroupCleaner>();
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
-        var usage = await provider.GetRequiredService<StatsCollector>().ReadContainerAsync("c1", "/kubepods/c1", null);
+        var stats = provider.GetRequiredService<CgroupStatsReader>().Read("/kubepods/c1");
 
-        Assert.That(usage!.Cgroup.MemoryUsageBytes, Is.EqualTo(4096UL));
+        Assert.That(stats!.MemoryUsageBytes, Is.EqualTo(4096UL));
+        Assert.That(provider.GetRequiredService<NetworkStatsReader>(), Is.Not.Null);
+        Assert.That(provider.GetRequiredService<FilesystemUsageCache>(), Is.Not.Null);
         Assert.That(provider.GetRequiredService<CgroupUpdater>(), Is.Not.Null);
         Assert.That(provider.GetRequiredService<CgroupCleaner>(), Is.Not.Null);
     }
