@@ -57,6 +57,7 @@ public static class Services
         services.AddSingleton(sp => new NetworkStatsReader(sp.GetRequiredService<ILogger<NetworkStatsReader>>()));
         services.AddSingleton<Cri.ListItemCache>();
         services.AddSingleton<Stats.StatsCollector>();
+        AddRpcGroups(services);
         services.AddHostedService(sp => sp.GetRequiredService<Supervisor>());
     }
 
@@ -78,5 +79,17 @@ public static class Services
         services.AddSingleton<LayerStore>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<ImagePuller>();
+    }
+
+    /// <summary>The RuntimeService's RPC groups, which the <see cref="Cri.RuntimeServiceHandler"/> façade forwards to.</summary>
+    static void AddRpcGroups(IServiceCollection services)
+    {
+        services.AddSingleton<Cri.StoreLookups>();
+        services.AddSingleton<Cri.PodSandboxRpcs>();
+        services.AddSingleton<Cri.ContainerRpcs>();
+        services.AddSingleton<Cri.StatsRpcs>();
+        services.AddSingleton<Cri.StreamingRpcs>();
+        services.AddSingleton<Cri.RuntimeStatusRpcs>();
+        services.AddSingleton<Cri.ContainerEventRpcs>();
     }
 }
