@@ -1,5 +1,5 @@
 using CriShim.Oci.Network;
-using CriShim.Tests.Integration.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Network;
 
