@@ -30,8 +30,8 @@ public class RuncContainerCgroupTests
             Assert.That(pod.Layout.Resolve(containerPath).AllDirectories.All(Directory.Exists), Is.True,
                 "runc creates the cgroup in every hierarchy we resolve");
             Assert.That(container!.MemoryLimitBytes, Is.EqualTo(64UL << 20));
-            Assert.That(container.CpuUsageCoreNanoSeconds, Is.Not.Null);
-            Assert.That(container.MemoryWorkingSetBytes, Is.Not.Null);
+            Assert.That(container.CpuUsageCoreNanoSeconds, Is.GreaterThan(0UL), "sleep was started, so it used some CPU");
+            Assert.That(container.MemoryWorkingSetBytes, Is.Not.Null.And.LessThanOrEqualTo(64UL << 20), "read, and within the limit");
             Assert.That(reader.ReadOomKillCount(containerPath), Is.EqualTo(0UL));
             Assert.That(podStats.PidsCurrent, Is.EqualTo(1UL), "the pod cgroup counts its containers' tasks");
 
