@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CriShim.Oci.IO;
 using Microsoft.Extensions.Logging;
 using CriShim.Oci.Native;
 using CriShim.Oci.Runc;
@@ -287,12 +288,10 @@ public sealed class ExecProcess : IAsyncDisposable
     }
 
     /// <summary>stdin as a write-only stream over the attach socket; disposing it half-closes the socket.</summary>
-    sealed class AttachInput(ConmonAttachment attachment) : Stream
+    sealed class AttachInput(ConmonAttachment attachment) : ForwardOnlyStream
     {
         int _closed;
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => attachment.SendInputAsync(buffer, ct);
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => attachment.SendInputAsync(buffer.AsMemory(offset, count), ct).AsTask();
-        public override void Write(byte[] buffer, int offset, int count) => attachment.SendInputAsync(buffer.AsMemory(offset, count), default).AsTask().GetAwaiter().GetResult();
         protected override void Dispose(bool disposing)
         {
             if (disposing && Interlocked.Exchange(ref _closed, 1) == 0) attachment.CloseInput();
@@ -300,12 +299,5 @@ public sealed class ExecProcess : IAsyncDisposable
         }
         public override bool CanRead => false;
         public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

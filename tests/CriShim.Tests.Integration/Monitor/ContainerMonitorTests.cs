@@ -1,7 +1,7 @@
 using System.Text;
 using CriShim.Oci.Monitor;
 using CriShim.Oci.Runc;
-using CriShim.Tests.Integration.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Monitor;
 

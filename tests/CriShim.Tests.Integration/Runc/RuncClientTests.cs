@@ -1,4 +1,5 @@
 using CriShim.Oci.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Runc;
 

@@ -231,7 +231,7 @@ public class SpecOptionsTests
     public void Rlimits_are_none_by_default_and_settable()
     {
         Assert.That(Apply().Process!.Rlimits, Is.Null);
-        Assert.That(Apply(SpecOptions.WithRlimits([new Rlimit("RLIMIT_NOFILE", 1024, 1024)])).Process!.Rlimits, Has.Count.EqualTo(1));
+        Assert.That(Apply(SpecOptions.WithRlimits([new Rlimit("RLIMIT_NOFILE", 1024, 1024)])).Process!.Rlimits, Is.EqualTo(new[] { new Rlimit("RLIMIT_NOFILE", 1024, 1024) }));
     }
 
     [Test]
