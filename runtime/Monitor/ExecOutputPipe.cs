@@ -38,7 +38,7 @@ internal sealed class ExecOutputPipe : IDisposable
     public async Task<CriLogDecoder> CompleteAsync()
     {
         CloseWriter();
-        await _pump.ConfigureAwait(false);
+        await _pump;
         return _decoder;
     }
 

@@ -33,7 +33,7 @@ public sealed class RuncClient
     /// <summary>The container's state, or null when runc does not know it.</summary>
     public async Task<RuncState?> StateAsync(string id, CancellationToken ct = default)
     {
-        var r = await RunAsync(["state", id], ct).ConfigureAwait(false);
+        var r = await RunAsync(["state", id], ct);
         if (r.ExitCode != 0)
         {
             var e = new RuncException("state", r.ExitCode, r.StderrText);
@@ -65,7 +65,7 @@ public sealed class RuncClient
         var args = new List<string> { "delete" };
         if (force) args.Add("--force");
         args.Add(id);
-        var r = await RunAsync(args, ct).ConfigureAwait(false);
+        var r = await RunAsync(args, ct);
         if (r.ExitCode == 0) return;
         var e = new RuncException("delete", r.ExitCode, r.StderrText);
         if (e.IsNotFound) return;
@@ -74,14 +74,14 @@ public sealed class RuncClient
 
     public async Task<IReadOnlyList<RuncState>> ListAsync(CancellationToken ct = default)
     {
-        var r = await RunAsync(["list", "--format", "json"], ct).ConfigureAwait(false);
+        var r = await RunAsync(["list", "--format", "json"], ct);
         if (r.ExitCode != 0) throw new RuncException("list", r.ExitCode, r.StderrText);
         return RuncState.ParseList(r.StdoutText);
     }
 
     private async Task RunCheckedAsync(IReadOnlyList<string> args, CancellationToken ct)
     {
-        var r = await RunAsync(args, ct).ConfigureAwait(false);
+        var r = await RunAsync(args, ct);
         if (r.ExitCode != 0) throw new RuncException(args[0], r.ExitCode, r.StderrText);
     }
 
@@ -89,7 +89,7 @@ public sealed class RuncClient
     {
         var spec = new CommandSpec(Binary, [.. GlobalArgs, .. args]) { Timeout = CommandTimeout };
         _log.LogDebug("runc {Args}", string.Join(' ', args));
-        var r = await CommandRunner.RunAsync(spec, ct).ConfigureAwait(false);
+        var r = await CommandRunner.RunAsync(spec, ct);
         if (r.ExitCode != 0) _log.LogDebug("runc {Command} exited {ExitCode}: {Stderr}", args[0], r.ExitCode, r.StderrText.Trim());
         return r;
     }

@@ -199,11 +199,12 @@ public sealed class ContainerManager(
             await containers.UpdateAsync(c.Id, r => r with
             {
                 State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 128, Reason = "StartError", Message = e.Message,
-            });
+            }, CancellationToken.None); // what happened to the container is recorded even if the caller gave up
             throw new DomainException(ErrorKind.Unknown, $"failed to start container \"{c.Id}\": {e.Message}", e);
         }
         await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Created
-            ? r with { State = ContainerRunState.Running, StartedAt = startedAt } : r with { StartedAt = r.StartedAt ?? startedAt });
+            ? r with { State = ContainerRunState.Running, StartedAt = startedAt } : r with { StartedAt = r.StartedAt ?? startedAt },
+            CancellationToken.None); // it runs now: the record must say so whatever the caller does
         events.Publish(c.Id, c.PodId, ContainerEventType.ContainerStartedEvent);
         // A very short-lived process may have exited before the record said Running.
         if (monitor.ReadExit(c.Id) is { } exit) await RecordExitAsync(exit);
@@ -222,7 +223,8 @@ public sealed class ContainerManager(
         var exit = await MonitorOf(c).StopAsync(c.Id, grace, Signals.Parse(c.StopSignal) ?? Signals.SIGTERM, ct);
         if (exit is not null) await RecordExitAsync(exit);
         else await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Exited ? r
-            : r with { State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 0, Reason = "Completed" });
+            : r with { State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 0, Reason = "Completed" },
+            CancellationToken.None); // it is stopped: recorded even if the caller gave up
     }
 
     /// <summary>Records an exit seen by the monitor (idempotent) and tells event subscribers.</summary>

@@ -106,7 +106,6 @@ public sealed class ContentStore
             hash.AppendData(data);
         }
 
-        // The file is owned by the caller.
-        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        // No Dispose override: what it wraps is the caller's, and Stream's own Dispose leaves it alone.
     }
 }

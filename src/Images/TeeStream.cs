@@ -23,7 +23,5 @@ sealed class TeeStream(Stream blob, PipeWriter unpacker) : ForwardOnlyStream
         await unpacker.WriteAsync(buffer, ct);
     }
 
-    // Both are owned by the caller.
-    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    protected override void Dispose(bool disposing) { }
+    // No Dispose override: what it wraps is the caller's, and Stream's own Dispose leaves it alone.
 }

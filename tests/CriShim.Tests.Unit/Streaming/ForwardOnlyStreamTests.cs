@@ -66,7 +66,7 @@ public class ForwardOnlyStreamTests
         Assert.Throws<NotSupportedException>(() => _ = stream.Position);
         Assert.Throws<NotSupportedException>(() => stream.Seek(0, SeekOrigin.Begin));
         Assert.Throws<NotSupportedException>(() => stream.SetLength(1));
-        Assert.Throws<NotSupportedException>(() => stream.Read(new byte[1], 0, 1));
-        Assert.ThrowsAsync<NotSupportedException>(async () => await stream.ReadAsync(new byte[1]));
+        Assert.Throws<NotSupportedException>(() => stream.ReadExactly(new byte[1], 0, 1));
+        Assert.ThrowsAsync<NotSupportedException>(async () => await stream.ReadExactlyAsync(new byte[1]));
     }
 }
