@@ -19,6 +19,12 @@ public sealed class CniManagerTests
 
     private string CacheFile(string podId) => Path.Combine(_env.Settings.CacheDir, podId + ".json");
 
+    /// <summary>The ADD result cached for the pod, or null when there is no cache or it holds none.</summary>
+    private string? CachedResult(string podId) => File.Exists(CacheFile(podId))
+        ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(CacheFile(podId)))!.AsObject()
+            .FirstOrDefault(p => p.Key.Equals("Result", StringComparison.OrdinalIgnoreCase)).Value?.ToJsonString()
+        : null;
+
     private async Task<(CniPod Pod, PodNamespaces Ns)> PodAsync(string id, params CniPortMapping[] ports)
     {
         var ns = await _env.Pins.CreateAsync(id, new PodNamespaceRequest { Hostname = id });
@@ -124,7 +130,8 @@ public sealed class CniManagerTests
         var e = Assert.ThrowsAsync<CniException>(() => _env.Cni.SetUpAsync(pod));
         Assert.That(e!.Plugin, Is.EqualTo("bridge"));
         Assert.That(e.Message, Does.Contain("subnet").IgnoreCase);
-        Assert.That(File.Exists(CacheFile("cnipod5")), Is.False);
+        // The undo's DEL may fail on the same bad config: then the cache stays for a later DEL, but holds no result.
+        Assert.That(CachedResult("cnipod5"), Is.Null);
         await _env.Pins.RemoveAsync("cnipod5");
     }
 
