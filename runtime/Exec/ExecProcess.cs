@@ -215,16 +215,18 @@ public sealed class ExecProcess : IAsyncDisposable
         return process.ToJsonString();
     }
 
-    /// <summary>The next message on a conmon pipe, or a failure carrying conmon's stderr if it exits first.</summary>
+    /// <summary>The next message on a conmon pipe, or a failure carrying conmon's stderr if it exits without one.
+    /// A fast command lets conmon write its message and exit at once: its exit may be seen before the message is
+    /// read, so an exit only means "read what is left", never "nothing was said".</summary>
     static async Task<(int Value, string? Message)> UntilConmonSaysAsync(HandoverPipe pipe, Process conmon, Task<string> conmonErrors, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var message = pipe.ReadMessageAsync(stop.Token);
-        var exited = conmon.WaitForExitAsync(stop.Token);
-        if (await Task.WhenAny(message, exited) == message && await message is { } m) return m;
-        await stop.CancelAsync();
-        ct.ThrowIfCancellationRequested();
-        pipe.ReleaseChildEnd(); // unblocks the pending read
+        var message = pipe.ReadMessageAsync(CancellationToken.None);
+        if (await Task.WhenAny(message, conmon.WaitForExitAsync(ct)) != message)
+        {
+            ct.ThrowIfCancellationRequested(); // the read stays blocked on a live conmon; disposing the pipe ends it
+            pipe.ReleaseChildEnd(); // conmon is gone: what it wrote is in the pipe, then end of file
+        }
+        if (await message is { } m) return m;
         var errors = await conmonErrors.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         throw new IOException($"conmon exited during exec setup: {errors.Trim()}");
     }
