@@ -68,22 +68,18 @@ public sealed class Supervisor(
 
     async Task RecoverPodAsync(PodRecord pod, CancellationToken ct)
     {
-        switch (RecoveryDecision.ForPod(pod, File.Exists))
+        var action = RecoveryDecision.ForPod(pod, File.Exists);
+        if (action == PodRecoveryAction.TearDown)
         {
-            case PodRecoveryAction.TearDown:
-                log.LogWarning("pod {PodId} was half-created when the daemon stopped; removing it", pod.Id);
-                var failed = await podManager.TearDownAsync(pod, ct);
-                if (failed.Count > 0) throw new IOException($"tearing down the half-created pod failed ({string.Join("; ", failed)}); kept for the next start");
-                await pods.DeleteAsync(pod.Id);
-                return;
-            case PodRecoveryAction.MarkNotReady:
-                pods.Names.Reserve(pod.ReservedName, pod.Id);
-                await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady }, ct);
-                return;
-            default:
-                pods.Names.Reserve(pod.ReservedName, pod.Id);
-                return;
+            log.LogWarning("pod {PodId} was half-created when the daemon stopped; removing it", pod.Id);
+            var failed = await podManager.TearDownAsync(pod, ct);
+            if (failed.Count > 0) throw new IOException($"tearing down the half-created pod failed ({string.Join("; ", failed)}); kept for the next start");
+            await pods.DeleteAsync(pod.Id);
+            return;
         }
+        pods.Names.Reserve(pod.ReservedName, pod.Id);
+        if (action == PodRecoveryAction.MarkNotReady)
+            await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady }, ct);
     }
 
     async Task RecoverContainerAsync(ContainerRecord c,
