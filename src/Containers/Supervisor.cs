@@ -47,7 +47,7 @@ public sealed class Supervisor(
         IEnumerable<ContainerRecord> records, CancellationToken ct)
     {
         var result = new Dictionary<RuntimeClass, IReadOnlyDictionary<string, RuncState>>();
-        var wanted = records.Where(c => c.Complete && c.State != ContainerRunState.Exited && pods.Get(c.PodId) is not null)
+        var wanted = records.Where(c => RecoveryDecision.ForRecord(c, pods.Get(c.PodId) is not null).Action == ContainerRecoveryAction.ReadExitFile)
             .Select(c => handlers.ForOrDefault(pods.Get(c.PodId))).Where(h => h.IsUsable).Distinct();
         foreach (var handler in wanted)
         {
