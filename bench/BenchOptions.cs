@@ -14,23 +14,26 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, bool Replot, int? 
     public double? MaxLoad { get; init; }
     /// <summary>null: 250 pods (quick: 20).</summary>
     public int? DensityPods { get; init; }
+    /// <summary>null: 100 pods (quick: 10), each of 3 containers.</summary>
+    public int? MemoryPods { get; init; }
     /// <summary>null: every workload.</summary>
     public IReadOnlyList<string>? Workloads { get; init; }
 
-    public static readonly string[] WorkloadKeys = ["lifecycle", "floor", "crictl", "burst", "density", "image"];
+    public static readonly string[] WorkloadKeys = ["lifecycle", "floor", "crictl", "burst", "density", "memory", "image"];
 
     public const string Usage = """
         crishim-bench: CriShim against containerd's CRI plugin, side by side, over CRI gRPC and through crictl.
 
         usage: crishim-bench [--quick] [--iterations N] [--runtimes crishim,containerd] [--crishim PATH] [--out DIR]
                              [--cni realistic|minimal] [--crictl PATH] [--force] [--settle SECONDS] [--max-load L]
-                             [--density-pods N] [--workloads LIST]
+                             [--density-pods N] [--memory-pods N] [--workloads LIST]
                crishim-bench --micro [BenchmarkDotNet arguments, e.g. --filter *Atomic*]
 
           --quick          smoke run of about two minutes: few iterations, burst of 10, 20 pods for density
           --density-pods N pods the density workload makes (default 250, quick 20); the queries are measured at 1,
                            at 100 (where the daemon is also restarted) and at N
-          --workloads LIST only these workloads (lifecycle,floor,crictl,burst,density,image; default all)
+          --memory-pods N  pods of 3 containers the node memory workload makes (default 100, quick 10)
+          --workloads LIST only these workloads (lifecycle,floor,crictl,burst,density,memory,image; default all)
           --iterations N   pod lifecycle iterations per runtime (default 20, quick 5)
           --runtimes LIST  which runtimes to run (default both: crishim,containerd)
           --crishim PATH   the CriShim binary (default out/crishim/crishim of this checkout)
@@ -56,7 +59,7 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, bool Replot, int? 
         int? iterations = null;
         var settle = 240;
         double? maxLoad = null;
-        int? densityPods = null;
+        int? densityPods = null, memoryPods = null;
         IReadOnlyList<string>? workloads = null;
         var cni = CniMode.Realistic;
         IReadOnlyList<string> runtimes = ["crishim", "containerd"];
@@ -91,6 +94,10 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, bool Replot, int? 
                     densityPods = int.Parse(Value());
                     if (densityPods < 1) throw new ArgumentException("--density-pods must be at least 1");
                     break;
+                case "--memory-pods":
+                    memoryPods = int.Parse(Value());
+                    if (memoryPods < 1) throw new ArgumentException("--memory-pods must be at least 1");
+                    break;
                 case "--workloads":
                     workloads = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     if (workloads.Except(WorkloadKeys).FirstOrDefault() is { } unknown)
@@ -108,7 +115,7 @@ sealed record BenchOptions(bool Help, bool Quick, bool Micro, bool Replot, int? 
         return new BenchOptions(help, quick, micro, replot, iterations, runtimes, binary, outDir, [.. rest])
         {
             Cni = cni, Crictl = crictl, Force = force, SettleSeconds = settle, MaxLoad = maxLoad,
-            DensityPods = densityPods, Workloads = workloads,
+            DensityPods = densityPods, MemoryPods = memoryPods, Workloads = workloads,
         };
     }
 }

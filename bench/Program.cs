@@ -28,7 +28,7 @@ if (options.Micro) return MicroBenchmarks.Run(options.Rest, outDir);
 if (options.Replot)
 {
     var saved = Measurements.FromJson(await File.ReadAllTextAsync(Path.Combine(outDir, "latest.json")));
-    Chart.Save(saved, options.Quick ? BenchSettings.QuickRun(options.Iterations, options.DensityPods) : BenchSettings.Full(options.Iterations ?? 20, options.DensityPods), Path.Combine(outDir, "latest.png"));
+    Chart.Save(saved, options.Quick ? BenchSettings.QuickRun(options.Iterations, options.DensityPods, options.MemoryPods) : BenchSettings.Full(options.Iterations ?? 20, options.DensityPods, options.MemoryPods), Path.Combine(outDir, "latest.png"));
     return 0;
 }
 
@@ -37,7 +37,7 @@ var missing = new[] { "containerd", "containerd-shim-runc-v2", "runc", "conmon",
     .Where(t => !OnPath(t)).Append(File.Exists("/usr/lib/cni/bridge") ? null : "/usr/lib/cni/bridge").OfType<string>().ToList();
 if (missing.Count > 0) { Console.Error.WriteLine($"missing: {string.Join(", ", missing)} (make bench installs them)"); return 2; }
 
-var settings = options.Quick ? BenchSettings.QuickRun(options.Iterations, options.DensityPods) : BenchSettings.Full(options.Iterations ?? 20, options.DensityPods);
+var settings = options.Quick ? BenchSettings.QuickRun(options.Iterations, options.DensityPods, options.MemoryPods) : BenchSettings.Full(options.Iterations ?? 20, options.DensityPods, options.MemoryPods);
 using var cts = new CancellationTokenSource();
 var interrupted = false;
 void Interrupt(PosixSignalContext ctx)
@@ -85,7 +85,8 @@ var clock = Stopwatch.StartNew();
 var workloads = new (string Key, Workload Workload)[]
 {
     ("lifecycle", new LifecycleWorkload()), ("floor", new RuncFloorWorkload()), ("crictl", new CrictlLifecycleWorkload(crictl)),
-    ("burst", new BurstWorkload()), ("density", new DensityWorkload()), ("image", new ImageWorkload()),
+    ("burst", new BurstWorkload()), ("density", new DensityWorkload()), ("memory", new NodeMemoryWorkload()),
+    ("image", new ImageWorkload()),
 }.Where(w => options.Workloads is null || options.Workloads.Contains(w.Key)).Select(w => w.Workload).ToList();
 var status = 0;
 try

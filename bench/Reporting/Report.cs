@@ -101,6 +101,10 @@ sealed class Report(Measurements m, MachineInfo machine, RunConditions run, Benc
             GrowthRow(sb, q, n, targeted);
         }
         RestartRow(sb, settings.RestartAt);
+        var node = $"{settings.NodeMemoryPods} pods x {BenchSettings.NodeMemoryContainers} containers";
+        Row(sb, $"node memory: daemon + all helpers, PSS, {node} (MiB)", NodeMemoryWorkload.Total, 50, new Target(0.7));
+        Row(sb, $"node memory: daemon alone, PSS, {node} (MiB)", NodeMemoryWorkload.DaemonPss, 50, null);
+        Row(sb, $"node memory: helper processes, {node}", NodeMemoryWorkload.Helpers, 50, null);
         Row(sb, $"{ImageWorkload.Cold} (ms, median of {settings.ImageRounds})", ImageWorkload.Cold, 50, null);
         Row(sb, $"{ImageWorkload.Concurrent} of the same image (ms, median)", ImageWorkload.Concurrent, 50, null);
         Row(sb, $"{ImageWorkload.ColdSixLayers} (ms, median of {settings.ImageRounds})", ImageWorkload.ColdSixLayers, 50, new Target(0.8));
@@ -109,7 +113,9 @@ sealed class Report(Measurements m, MachineInfo machine, RunConditions run, Benc
         sb.AppendLine("Ratios below 1 mean CriShim is faster or smaller. Helper processes are found by walking /proc for command lines " +
                       "that name the runtime's own root/state/socket directory: `containerd-shim-runc-v2` for containerd; `conmon` " +
                       "(and any CriShim helper) for CriShim. Pause/sleep processes inside the pods are not counted. " +
-                      "Density runs one runtime at a time.");
+                      "Node memory is PSS from /proc/PID/smaps_rollup (pages shared between processes split among them, so a " +
+                      "helper binary's text counts once in all): the daemon plus every such helper, one per pod for containerd's " +
+                      "shim, one per container for conmon. Density and node memory run one runtime at a time.");
         if (m.Notes.Count > 0)
         {
             sb.AppendLine();

@@ -16,11 +16,18 @@ sealed record BenchSettings(
     /// density workload makes fewer.</summary>
     public const int RestartPods = 100;
 
-    public static BenchSettings Full(int iterations, int? densityPods = null) => new(false, iterations, [10, 50], 3, densityPods ?? 250, 300, 5, 8, iterations);
+    /// <summary>Containers in each pod of the node memory workload (issue #13: 100 pods × 3 containers).</summary>
+    public const int NodeMemoryContainers = 3;
+
+    /// <summary>Pods the node memory workload makes, <see cref="NodeMemoryContainers"/> containers each.</summary>
+    public int NodeMemoryPods { get; init; } = 100;
+
+    public static BenchSettings Full(int iterations, int? densityPods = null, int? memoryPods = null) =>
+        new(false, iterations, [10, 50], 3, densityPods ?? 250, 300, 5, 8, iterations) { NodeMemoryPods = memoryPods ?? 100 };
 
     /// <summary>A smoke run of about two minutes: every workload, small.</summary>
-    public static BenchSettings QuickRun(int? iterations, int? densityPods = null) =>
-        new(true, iterations ?? 5, [10], 1, densityPods ?? 20, 50, 2, 8, Math.Min(iterations ?? 3, 3));
+    public static BenchSettings QuickRun(int? iterations, int? densityPods = null, int? memoryPods = null) =>
+        new(true, iterations ?? 5, [10], 1, densityPods ?? 20, 50, 2, 8, Math.Min(iterations ?? 3, 3)) { NodeMemoryPods = memoryPods ?? 10 };
 
     /// <summary>The pod counts the density workload measures the queries at: 1, the restart count on the way, and the end.</summary>
     public IReadOnlyList<int> DensityCheckpoints => new[] { 1, RestartAt, DensityPods }.Distinct().Order().ToList();

@@ -18,9 +18,9 @@ static class PodSpecs
     }
 
     /// <summary>The pod's container running <paramref name="imageRef"/> (the ID PullImage returned), with its termination log file.</summary>
-    public static ContainerConfig Container(RuntimeUnderTest rt, PodSandboxConfig pod, string imageRef)
+    public static ContainerConfig Container(RuntimeUnderTest rt, PodSandboxConfig pod, string imageRef, string name = ContainerName)
     {
-        var container = KubeletSpecs.Container(rt.Node, pod, ContainerName, imageRef, KubeletSpecs.StoppableSleep, Guid.NewGuid().ToString("N")[..8]);
+        var container = KubeletSpecs.Container(rt.Node, pod, name, imageRef, KubeletSpecs.StoppableSleep, Guid.NewGuid().ToString("N")[..8]);
         KubeletSpecs.WriteContainerFiles(container);
         return container;
     }
@@ -28,16 +28,29 @@ static class PodSpecs
     /// <summary>RunPodSandbox, CreateContainer, StartContainer: one running pod with one container.</summary>
     public static async Task<(string PodId, string ContainerId)> RunPodWithContainerAsync(RuntimeUnderTest rt, string name, CancellationToken ct)
     {
+        var (podId, containerIds) = await RunPodWithContainersAsync(rt, name, 1, ct);
+        return (podId, containerIds[0]);
+    }
+
+    /// <summary>RunPodSandbox, then CreateContainer and StartContainer for each of <paramref name="containers"/>
+    /// containers in turn (as kubelet starts a pod's containers): "work", "work-1", "work-2"...</summary>
+    public static async Task<(string PodId, IReadOnlyList<string> ContainerIds)> RunPodWithContainersAsync(RuntimeUnderTest rt, string name, int containers, CancellationToken ct)
+    {
         var deadline = DateTime.UtcNow.AddMinutes(3);
         var pod = Pod(rt, name);
         var run = await rt.Runtime.RunPodSandboxAsync(new RunPodSandboxRequest { Config = pod }, deadline: deadline, cancellationToken: ct);
-        var created = await rt.Runtime.CreateContainerAsync(new CreateContainerRequest
+        var ids = new List<string>();
+        for (var i = 0; i < containers; i++)
         {
-            PodSandboxId = run.PodSandboxId,
-            Config = Container(rt, pod, rt.WorkloadImageRef),
-            SandboxConfig = pod,
-        }, deadline: deadline, cancellationToken: ct);
-        await rt.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = created.ContainerId }, deadline: deadline, cancellationToken: ct);
-        return (run.PodSandboxId, created.ContainerId);
+            var created = await rt.Runtime.CreateContainerAsync(new CreateContainerRequest
+            {
+                PodSandboxId = run.PodSandboxId,
+                Config = Container(rt, pod, rt.WorkloadImageRef, i == 0 ? ContainerName : $"{ContainerName}-{i}"),
+                SandboxConfig = pod,
+            }, deadline: deadline, cancellationToken: ct);
+            await rt.Runtime.StartContainerAsync(new StartContainerRequest { ContainerId = created.ContainerId }, deadline: deadline, cancellationToken: ct);
+            ids.Add(created.ContainerId);
+        }
+        return (run.PodSandboxId, ids);
     }
 }

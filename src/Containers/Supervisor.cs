@@ -47,7 +47,7 @@ public sealed class Supervisor(
         IEnumerable<ContainerRecord> records, CancellationToken ct)
     {
         var result = new Dictionary<RuntimeClass, IReadOnlyDictionary<string, RuncState>>();
-        var wanted = records.Where(c => c.Complete && c.State != ContainerRunState.Exited && pods.Get(c.PodId) is not null)
+        var wanted = records.Where(c => RecoveryDecision.ForRecord(c, pods.Get(c.PodId) is not null).Action == ContainerRecoveryAction.ReadExitFile)
             .Select(c => handlers.ForOrDefault(pods.Get(c.PodId))).Where(h => h.IsUsable).Distinct();
         foreach (var handler in wanted)
         {
@@ -68,7 +68,8 @@ public sealed class Supervisor(
 
     async Task RecoverPodAsync(PodRecord pod, CancellationToken ct)
     {
-        if (!pod.Complete)
+        var action = RecoveryDecision.ForPod(pod, File.Exists);
+        if (action == PodRecoveryAction.TearDown)
         {
             log.LogWarning("pod {PodId} was half-created when the daemon stopped; removing it", pod.Id);
             var failed = await podManager.TearDownAsync(pod, ct);
@@ -77,15 +78,16 @@ public sealed class Supervisor(
             return;
         }
         pods.Names.Reserve(pod.ReservedName, pod.Id);
-        // After a reboot the pinned namespaces are gone: the pod can no longer be ready.
-        if (pod.State == PodState.Ready && pod.NetNsPath is { } netns && !File.Exists(netns))
+        if (action == PodRecoveryAction.MarkNotReady)
             await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady }, ct);
     }
 
     async Task RecoverContainerAsync(ContainerRecord c,
         IReadOnlyDictionary<RuntimeClass, IReadOnlyDictionary<string, RuncState>> listed, CancellationToken ct)
     {
-        if (!c.Complete || pods.Get(c.PodId) is null)
+        var pod = pods.Get(c.PodId);
+        var decision = RecoveryDecision.ForRecord(c, pod is not null);
+        if (decision.Action == ContainerRecoveryAction.TearDown)
         {
             log.LogWarning("container {ContainerId} was half-created when the daemon stopped; removing it", c.Id);
             await containerManager.TearDownAsync(c);
@@ -93,26 +95,34 @@ public sealed class Supervisor(
             return;
         }
         containers.Names.Reserve(c.ReservedName, c.Id);
-        if (c.State is ContainerRunState.Exited) return;
-        var handler = handlers.ForOrDefault(pods.Get(c.PodId));
-        // conmon's exit file needs no runtime: an exit while the daemon was down is seen even if runc is gone.
-        if (handler.Monitor.ReadExit(c.Id) is { } exit) { await containerManager.RecordExitAsync(exit); return; }
-        if (handler.Problem is { } problem) throw new InvalidOperationException($"runtime handler \"{handler.Name}\": {problem}");
-        // Not in the handler's list (rare: its runtime state is gone or unreadable): `runc state` says which.
-        var state = listed.GetValueOrDefault(handler)?.GetValueOrDefault(c.Id) ?? await handler.Monitor.Runc.StateAsync(c.Id, ct);
-        if (state is null || state.IsStopped)
-            await containerManager.RecordExitAsync(new ContainerExit(c.Id, 255, DateTimeOffset.UtcNow));
-        else if (state.IsCreated && c.State == ContainerRunState.Unknown)
-            await containers.UpdateAsync(c.Id, r => r with { State = ContainerRunState.Created, Reason = "", Message = "" }, ct);
-        else if (!state.IsCreated && c.State is ContainerRunState.Created or ContainerRunState.Unknown)
-            await containers.UpdateAsync(c.Id, r => r with { State = ContainerRunState.Running, StartedAt = r.StartedAt ?? DateTimeOffset.UtcNow, Reason = "", Message = "" }, ct);
+        if (decision.Action == ContainerRecoveryAction.ReadExitFile)
+        {
+            var handler = handlers.ForOrDefault(pod);
+            decision = RecoveryDecision.ForMonitor(handler.Monitor.ReadExit(c.Id), handler.Name, handler.Problem);
+            // Not in the handler's list (rare: its runtime state is gone or unreadable): `runc state` says which.
+            if (decision.Action == ContainerRecoveryAction.AskRuntime)
+                decision = RecoveryDecision.ForRuntime(c, listed.GetValueOrDefault(handler)?.GetValueOrDefault(c.Id) ?? await handler.Monitor.Runc.StateAsync(c.Id, ct), DateTimeOffset.UtcNow);
+        }
+        switch (decision.Action)
+        {
+            case ContainerRecoveryAction.RecordExit:
+                await containerManager.RecordExitAsync(decision.Exit!);
+                break;
+            case ContainerRecoveryAction.Unknown:
+                throw new InvalidOperationException(decision.Problem);
+            case ContainerRecoveryAction.MarkCreated:
+                await containers.UpdateAsync(c.Id, RecoveryDecision.MarkedCreated, ct);
+                break;
+            case ContainerRecoveryAction.MarkRunning:
+                await containers.UpdateAsync(c.Id, r => RecoveryDecision.MarkedRunning(r, DateTimeOffset.UtcNow), ct);
+                break;
+        }
     }
 
     /// <summary>A container whose state cannot be learned is reported as CONTAINER_UNKNOWN with the reason; the next
     /// start tries again.</summary>
     async Task MarkUnknownAsync(string id, string why) =>
-        await containers.UpdateAsync(id, r => r.State == ContainerRunState.Exited ? r
-            : r with { State = ContainerRunState.Unknown, Reason = "RecoveryFailed", Message = $"state after the daemon restart is unknown: {why}" });
+        await containers.UpdateAsync(id, r => RecoveryDecision.MarkedUnknown(r, why));
 
     /// <summary>Whatever a crash or an unreadable record left without an owner. Container IDs include pods' infra
     /// containers (their ID is the pod's), so those are left to the pod sweep.</summary>

@@ -99,6 +99,31 @@ public sealed class ReportTests
     }
 
     [Test]
+    public void The_node_memory_row_is_daemon_plus_helpers_PSS_at_100_pods_of_3_containers_against_0_7()
+    {
+        var m = new Measurements();
+        foreach (var (rt, total, daemon, helpers) in new[] { ("crishim", 70.0, 40.0, 300.0), ("containerd", 140.0, 60.0, 100.0) })
+        {
+            m.Add(rt, NodeMemoryWorkload.Total, total);
+            m.Add(rt, NodeMemoryWorkload.DaemonPss, daemon);
+            m.Add(rt, NodeMemoryWorkload.Helpers, helpers);
+        }
+        var md = new Report(m, Machine, Conditions(), BenchSettings.Full(20), TimeSpan.FromMinutes(2)).ToMarkdown();
+        Assert.That(md, Does.Contain("| node memory: daemon + all helpers, PSS, 100 pods x 3 containers (MiB) | 70.0 | 140 | 0.50 | ≤ 0.7: ✅ met |"));
+        Assert.That(md, Does.Contain("| node memory: daemon alone, PSS, 100 pods x 3 containers (MiB) | 40.0 | 60.0 | 0.67 |"));
+        Assert.That(md, Does.Contain("| node memory: helper processes, 100 pods x 3 containers | 300 | 100 | 3.00 |"));
+    }
+
+    [Test]
+    public void The_command_line_takes_the_node_memory_size_quick_runs_make_10_pods()
+    {
+        Assert.That(BenchSettings.Full(20, null, BenchOptions.Parse(["--memory-pods", "5"]).MemoryPods).NodeMemoryPods, Is.EqualTo(5));
+        Assert.That(BenchSettings.QuickRun(null).NodeMemoryPods, Is.EqualTo(10));
+        Assert.That(BenchOptions.Parse(["--workloads", "memory"]).Workloads, Is.EqualTo(new[] { "memory" }));
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--memory-pods", "0"]));
+    }
+
+    [Test]
     public void The_command_line_takes_the_density_size_and_a_workload_subset()
     {
         var o = BenchOptions.Parse(["--density-pods", "40", "--workloads", "density,image"]);
