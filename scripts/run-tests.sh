@@ -15,5 +15,10 @@ done
 count() { grep -E "^\s+$1: +[0-9]+$" "$log" | awk '{s+=$2} END {print s+0}'; }
 passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
 [ "$passed" -gt 0 ] || { echo "no test ran"; status=1; }
+# Repeat each failure (name, message, first stack lines) last, so a log cut to its tail still names it.
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:"
+  grep -E -A6 "^\s+Failed [A-Za-z_]" "$log" | grep -v -E "^\s+Passed " | head -60
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -20,17 +20,19 @@ public static class Services
         services.AddSingleton<Metrics.DaemonMetrics>();
         services.AddSingleton<Events.ContainerEventHub>();
         services.AddSingleton<Events.ContainerEventPublisher>();
-        services.AddSingleton(sp => new PodStore(Path.Combine(options.Root, "pods"), sp.GetRequiredService<ILogger<PodStore>>()));
+        var layout = new DaemonLayout(options);
+        services.AddSingleton(layout);
+        services.AddSingleton(sp => new PodStore(layout.PodRecords, sp.GetRequiredService<ILogger<PodStore>>()));
         services.AddSingleton<LifecycleLocks>();
-        services.AddSingleton(sp => new ContainerStore(Path.Combine(options.Root, "containers"), sp.GetRequiredService<ILogger<ContainerStore>>()));
+        services.AddSingleton(sp => new ContainerStore(layout.ContainerRecords, sp.GetRequiredService<ILogger<ContainerStore>>()));
         AddImages(services);
-        AddRuntime(services, options);
+        AddRuntime(services, options, layout);
         services.AddSingleton<IStreamingTargets, StoreStreamingTargets>();
         services.AddStreaming(options);
     }
 
     /// <summary>runc and conmon under the state dir, the pod and container managers, recovery and exit tracking.</summary>
-    static void AddRuntime(IServiceCollection services, CriShimOptions options)
+    static void AddRuntime(IServiceCollection services, CriShimOptions options, DaemonLayout layout)
     {
         // Every handler's runtime and monitor; the default handler's also stand for "the" runtime where one is
         // enough (the exit watcher: all monitors share one exit directory).
@@ -38,8 +40,8 @@ public static class Services
         services.AddSingleton(sp => sp.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().Default.Runtime);
         services.AddSingleton(sp => sp.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().Default.Monitor);
         services.AddSingleton<ExitWatcher>();
-        services.AddSingleton(sp => new NamespacePins(Path.Combine(options.State, "ns"), sp.GetRequiredService<ILogger<NamespacePins>>()));
-        services.AddSingleton(sp => new CniManager(new CniSettings(options.Cni.ConfDir, [options.Cni.BinDir], Path.Combine(options.State, "cni")),
+        services.AddSingleton(sp => new NamespacePins(layout.NamespacePins, sp.GetRequiredService<ILogger<NamespacePins>>()));
+        services.AddSingleton(sp => new CniManager(new CniSettings(options.Cni.ConfDir, [options.Cni.BinDir], layout.CniResults),
             sp.GetRequiredService<ILogger<CniManager>>()));
         services.AddSingleton<InfraRootfs>();
         services.AddSingleton<ContainerManager>();
@@ -55,13 +57,14 @@ public static class Services
         services.AddSingleton(sp => new NetworkStatsReader(sp.GetRequiredService<ILogger<NetworkStatsReader>>()));
         services.AddSingleton<Cri.ListItemCache>();
         services.AddSingleton<Stats.StatsCollector>();
+        AddRpcGroups(services);
         services.AddHostedService(sp => sp.GetRequiredService<Supervisor>());
     }
 
     /// <summary>Image store and puller: ImageStore resolves images (ImageRecord, with LayerDirs) for the container stage.</summary>
     static void AddImages(IServiceCollection services)
     {
-        services.AddSingleton(sp => new ImagePaths(sp.GetRequiredService<CriShimOptions>()));
+        services.AddSingleton(sp => new ImagePaths(Path.GetFullPath(sp.GetRequiredService<DaemonLayout>().ImagesDir)));
         services.AddSingleton<PullTimeouts>();
         services.AddSingleton<RegistryHosts>();
         services.AddSingleton(sp => new RegistryClient(new HttpClient(new SocketsHttpHandler
@@ -76,5 +79,17 @@ public static class Services
         services.AddSingleton<LayerStore>();
         services.AddSingleton<ImageStore>();
         services.AddSingleton<ImagePuller>();
+    }
+
+    /// <summary>The RuntimeService's RPC groups, which the <see cref="Cri.RuntimeServiceHandler"/> façade forwards to.</summary>
+    static void AddRpcGroups(IServiceCollection services)
+    {
+        services.AddSingleton<Cri.StoreLookups>();
+        services.AddSingleton<Cri.PodSandboxRpcs>();
+        services.AddSingleton<Cri.ContainerRpcs>();
+        services.AddSingleton<Cri.StatsRpcs>();
+        services.AddSingleton<Cri.StreamingRpcs>();
+        services.AddSingleton<Cri.RuntimeStatusRpcs>();
+        services.AddSingleton<Cri.ContainerEventRpcs>();
     }
 }

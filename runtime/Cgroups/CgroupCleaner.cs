@@ -38,7 +38,7 @@ public sealed class CgroupCleaner(CgroupLayout layout, ILogger<CgroupCleaner>? l
             if (killProcesses)
                 Kill(failures);
             if (attempt < Attempts)
-                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken);
         }
 
         if (failures.Count > 0)

@@ -28,7 +28,7 @@ public sealed class FilesystemUsageCache(TimeSpan? maxAge = null, TimeProvider? 
             (key, existing) => IsFresh(existing, now) ? existing : Start(key, now));
         try
         {
-            return await entry.Walk.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await entry.Walk.WaitAsync(cancellationToken);
         }
         catch (Exception) when (entry.Walk.IsFaulted)
         {

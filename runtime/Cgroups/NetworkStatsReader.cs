@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mono.Unix.Native;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Cgroups;
 
@@ -78,7 +79,7 @@ public sealed class NetworkStatsReader(ILogger<NetworkStatsReader>? logger = nul
             }
             try
             {
-                if (NetNsInterop.SetNs(target, NetNsInterop.CloneNewNet) != 0)
+                if (LibC.setns(target, LibC.CLONE_NEWNET) != 0)
                 {
                     var errno = (Errno)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
                     // EINVAL: the file is not (or no longer) a bind-mounted network namespace, e.g. after teardown.
@@ -112,7 +113,7 @@ public sealed class NetworkStatsReader(ILogger<NetworkStatsReader>? logger = nul
 
     private void Restore(int original, string netnsPath)
     {
-        if (NetNsInterop.SetNs(original, NetNsInterop.CloneNewNet) == 0 && IsCurrentNamespace(original))
+        if (LibC.setns(original, LibC.CLONE_NEWNET) == 0 && IsCurrentNamespace(original))
             return;
         // The thread ends right after this, so the wrong namespace dies with it; still worth shouting about.
         _logger.LogCritical("could not return the stats thread from network namespace {NetnsPath}", netnsPath);

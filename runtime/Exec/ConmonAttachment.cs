@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Exec;
 
@@ -33,8 +34,8 @@ public sealed class ConmonAttachment : IAsyncDisposable
     public static async Task<ConmonAttachment> ConnectAsync(string attachSocketPath, string? controlFifoPath, ILogger log, CancellationToken ct)
     {
         var directory = Path.GetDirectoryName(attachSocketPath) ?? "/";
-        var dirFd = ExecNative.open(directory, ExecNative.O_PATH | ExecNative.O_CLOEXEC);
-        if (dirFd < 0) throw ExecNative.Error($"open {directory}");
+        var dirFd = LibC.open(directory, LibC.O_PATH | LibC.O_CLOEXEC);
+        if (dirFd < 0) throw LibC.Error($"open {directory}");
         var socket = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
         try
         {
@@ -49,7 +50,7 @@ public sealed class ConmonAttachment : IAsyncDisposable
         }
         finally
         {
-            ExecNative.close(dirFd);
+            LibC.close(dirFd);
         }
     }
 
@@ -103,8 +104,8 @@ public sealed class ConmonAttachment : IAsyncDisposable
     {
         if (_controlFifo is null || size.Width == 0 || size.Height == 0) return;
         // O_RDWR|O_NONBLOCK never blocks on a fifo, even while conmon has not opened its reading end.
-        var fd = ExecNative.open(_controlFifo, ExecNative.O_RDWR | ExecNative.O_NONBLOCK | ExecNative.O_CLOEXEC);
-        if (fd < 0) { _log.LogDebug("open control fifo {Path}: {Error}", _controlFifo, ExecNative.Error("open").Message); return; }
+        var fd = LibC.open(_controlFifo, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (fd < 0) { _log.LogDebug("open control fifo {Path}: {Error}", _controlFifo, LibC.Error("open").Message); return; }
         using var fifo = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, true), FileAccess.Write, bufferSize: 0);
         await fifo.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"1 {size.Height} {size.Width}\n"), ct);
     }

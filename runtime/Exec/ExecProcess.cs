@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CriShim.Oci.IO;
 using Microsoft.Extensions.Logging;
+using CriShim.Oci.Native;
+using CriShim.Oci.Runc;
 
 namespace CriShim.Oci.Exec;
 
@@ -36,7 +39,7 @@ public sealed class ExecProcess : IAsyncDisposable
         // conmon reaps the process, and has not yet: the pid is still its own. Pin it with a pidfd so a later kill
         // cannot hit a recycled pid.
         _pid = pid;
-        _pidfd = ExecNative.pidfd_open(pid);
+        _pidfd = LibC.pidfd_open(pid);
         _log = log;
         var stdout = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
         var stderr = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 512 << 10, useSynchronizationContext: false));
@@ -173,7 +176,7 @@ public sealed class ExecProcess : IAsyncDisposable
         try
         {
             if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && pid > 0)
-                ExecNative.kill(pid, ExecNative.SIGKILL);
+                LibC.kill(pid, Signals.SIGKILL);
         }
         catch (IOException) { }
     }
@@ -249,8 +252,8 @@ public sealed class ExecProcess : IAsyncDisposable
     /// <summary>SIGKILLs the process (conmon, its reaper, reports the exit and leaves).</summary>
     public void Kill()
     {
-        if (_pidfd >= 0) ExecNative.pidfd_send_signal(_pidfd, ExecNative.SIGKILL);
-        else if (!_exit.IsCompleted) ExecNative.kill(_pid, ExecNative.SIGKILL); // kernels before 5.3
+        if (_pidfd >= 0) LibC.pidfd_send_signal(_pidfd, Signals.SIGKILL);
+        else if (!_exit.IsCompleted) LibC.kill(_pid, Signals.SIGKILL); // kernels before 5.3
 
     }
 
@@ -274,7 +277,7 @@ public sealed class ExecProcess : IAsyncDisposable
         try { await _output.WaitAsync(TimeSpan.FromSeconds(5)); } catch (TimeoutException) { }
         _sync.Dispose();
         _conmon.Dispose();
-        if (_pidfd >= 0) ExecNative.close(_pidfd);
+        if (_pidfd >= 0) LibC.close(_pidfd);
         TryDelete(_spec.ScratchDir);
     }
 
@@ -285,12 +288,10 @@ public sealed class ExecProcess : IAsyncDisposable
     }
 
     /// <summary>stdin as a write-only stream over the attach socket; disposing it half-closes the socket.</summary>
-    sealed class AttachInput(ConmonAttachment attachment) : Stream
+    sealed class AttachInput(ConmonAttachment attachment) : ForwardOnlyStream
     {
         int _closed;
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => attachment.SendInputAsync(buffer, ct);
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => attachment.SendInputAsync(buffer.AsMemory(offset, count), ct).AsTask();
-        public override void Write(byte[] buffer, int offset, int count) => attachment.SendInputAsync(buffer.AsMemory(offset, count), default).AsTask().GetAwaiter().GetResult();
         protected override void Dispose(bool disposing)
         {
             if (disposing && Interlocked.Exchange(ref _closed, 1) == 0) attachment.CloseInput();
@@ -298,12 +299,5 @@ public sealed class ExecProcess : IAsyncDisposable
         }
         public override bool CanRead => false;
         public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

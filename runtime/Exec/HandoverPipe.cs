@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Exec;
 
@@ -18,7 +19,7 @@ sealed class HandoverPipe : IDisposable
     public HandoverPipe(bool childWrites)
     {
         var fds = new int[2];
-        if (ExecNative.pipe2(fds, ExecNative.O_CLOEXEC) != 0) throw ExecNative.Error("pipe2");
+        if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0) throw LibC.Error("pipe2");
         var (read, write) = (fds[0], fds[1]);
         _childFd = childWrites ? write : read;
         var ours = childWrites ? read : write;
@@ -35,7 +36,7 @@ sealed class HandoverPipe : IDisposable
     {
         if (_childEndReleased) return;
         _childEndReleased = true;
-        ExecNative.close(_childFd);
+        LibC.close(_childFd);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Exec;
 
@@ -27,28 +28,28 @@ public static class NetNsDialer
     /// <summary>Runs <paramref name="create"/> with the calling thread inside the namespace (tests build listeners with it).</summary>
     public static T InNamespace<T>(string netNsPath, Func<T> create)
     {
-        var original = ExecNative.open("/proc/thread-self/ns/net", ExecNative.O_RDONLY | ExecNative.O_CLOEXEC);
-        if (original < 0) throw ExecNative.Error("open /proc/thread-self/ns/net");
-        var target = ExecNative.open(netNsPath, ExecNative.O_RDONLY | ExecNative.O_CLOEXEC);
+        var original = LibC.open("/proc/thread-self/ns/net", LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (original < 0) throw LibC.Error("open /proc/thread-self/ns/net");
+        var target = LibC.open(netNsPath, LibC.O_RDONLY | LibC.O_CLOEXEC);
         if (target < 0)
         {
-            ExecNative.close(original);
-            throw ExecNative.Error($"open network namespace {netNsPath}");
+            LibC.close(original);
+            throw LibC.Error($"open network namespace {netNsPath}");
         }
         try
         {
-            if (ExecNative.setns(target, ExecNative.CLONE_NEWNET) != 0) throw ExecNative.Error($"setns into {netNsPath}");
+            if (LibC.setns(target, LibC.CLONE_NEWNET) != 0) throw LibC.Error($"setns into {netNsPath}");
             try { return create(); }
             finally
             {
-                if (ExecNative.setns(original, ExecNative.CLONE_NEWNET) != 0)
+                if (LibC.setns(original, LibC.CLONE_NEWNET) != 0)
                     Environment.FailFast("could not return to the host network namespace after a pod dial");
             }
         }
         finally
         {
-            ExecNative.close(target);
-            ExecNative.close(original);
+            LibC.close(target);
+            LibC.close(original);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 
@@ -22,7 +23,7 @@ public sealed partial class ContainerMonitor
         CancellationToken ct = default, int maxOutputBytes = MaxExecOutputBytes)
     {
         if (args.Count == 0) throw new ArgumentException("exec needs a command", nameof(args));
-        var state = await _runc.StateAsync(id, ct).ConfigureAwait(false)
+        var state = await _runc.StateAsync(id, ct)
                     ?? throw new ContainerExecException(id, "container not found", notFound: true);
         if (!state.IsRunning) throw new ContainerExecException(id, $"container is {state.Status}", notRunning: true);
 
@@ -33,7 +34,7 @@ public sealed partial class ContainerMonitor
         {
             var specPath = Path.Combine(work, "process.json");
             var pidFile = Path.Combine(work, "pid");
-            await Specs.PrivateFile.WriteAllTextAsync(specPath, ExecProcessSpec(state.Bundle, args), ct).ConfigureAwait(false);
+            await Specs.PrivateFile.WriteAllTextAsync(specPath, ExecProcessSpec(state.Bundle, args), ct);
 
             var conmonArgs = ConmonCommand.BuildExecArgs(_settings, id, specPath, pidFile, output.WriterPath);
             using var conmon = ConmonProcess.Start(_conmon, conmonArgs, work, Path.Combine(work, "conmon.stderr"));
@@ -45,7 +46,7 @@ public sealed partial class ContainerMonitor
                 if (timeout > TimeSpan.Zero) deadline.CancelAfter(timeout);
                 try
                 {
-                    line = await conmon.ReadMessageAsync(deadline.Token).ConfigureAwait(false);
+                    line = await conmon.ReadMessageAsync(deadline.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -54,11 +55,11 @@ public sealed partial class ContainerMonitor
                     // In a sandbox (runsc behind CriShim's shim) the process itself lives inside it, by this pid.
                     if (RuncClient.ReadPidFile(pidFile + ".internal") is { } inner)
                     {
-                        try { await _runc.KillProcessAsync(id, inner, Signals.SIGKILL, CancellationToken.None).ConfigureAwait(false); }
+                        try { await _runc.KillProcessAsync(id, inner, Signals.SIGKILL, CancellationToken.None); }
                         catch (RuncException e) { _log.LogDebug("killing exec pid {Pid} in {ContainerId}: {Message}", inner, id, e.Message); }
                     }
                     using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    try { line = await conmon.ReadMessageAsync(grace.Token).ConfigureAwait(false); }
+                    try { line = await conmon.ReadMessageAsync(grace.Token); }
                     catch (OperationCanceledException) { line = null; }
                     ct.ThrowIfCancellationRequested();
                 }
@@ -69,7 +70,7 @@ public sealed partial class ContainerMonitor
                 {
                     try { conmon.Process.Kill(); } catch (InvalidOperationException) { }
                 }
-                await conmon.Process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                await conmon.Process.WaitForExitAsync(CancellationToken.None);
             }
 
             int code;
@@ -87,7 +88,7 @@ public sealed partial class ContainerMonitor
                 code = value;
             }
 
-            var decoded = await output.CompleteAsync().ConfigureAwait(false);
+            var decoded = await output.CompleteAsync();
             _log.LogDebug("exec in {ContainerId} exited {ExitCode} (timed out: {TimedOut}, output truncated: {Truncated})", id, code, timedOut, decoded.Truncated);
             return new ExecSyncResult(code, decoded.Stdout, decoded.Stderr, timedOut, decoded.Truncated);
         }

@@ -4,6 +4,7 @@ using System.Globalization;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 
@@ -63,7 +64,7 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
         var sw = Stopwatch.StartNew();
         using var conmon = ConmonProcess.Start(_conmon, args, spec.BundlePath, paths.ConmonStderrFile);
         var process = conmon.Process;
-        await File.WriteAllTextAsync(paths.ConmonPidFile, process.Id.ToString(CultureInfo.InvariantCulture), CancellationToken.None).ConfigureAwait(false);
+        await File.WriteAllTextAsync(paths.ConmonPidFile, process.Id.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
         Adopt(spec.Id, process);
 
         string? line;
@@ -72,11 +73,11 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
             timeout.CancelAfter(_settings.CreateTimeout);
             try
             {
-                line = await conmon.ReadMessageAsync(timeout.Token).ConfigureAwait(false);
+                line = await conmon.ReadMessageAsync(timeout.Token);
             }
             catch (OperationCanceledException)
             {
-                await AbandonAsync(spec.Id, process).ConfigureAwait(false);
+                await AbandonAsync(spec.Id, process);
                 ct.ThrowIfCancellationRequested();
                 throw new ContainerCreateException(spec.Id, $"runc create did not finish within {_settings.CreateTimeout}");
             }
@@ -85,14 +86,14 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
         if (line is null)
         {
             var err = ReadText(paths.ConmonStderrFile);
-            await AbandonAsync(spec.Id, process).ConfigureAwait(false);
+            await AbandonAsync(spec.Id, process);
             throw new ContainerCreateException(spec.Id, $"conmon exited ({ExitCodeOf(process)}) without reporting: {err}".TrimEnd(' ', ':'));
         }
 
         var (value, message) = ConmonCommand.ParseSyncMessage(line);
         if (value <= 0)
         {
-            await AbandonAsync(spec.Id, process).ConfigureAwait(false);
+            await AbandonAsync(spec.Id, process);
             throw new ContainerCreateException(spec.Id, RuncException.Clean(message ?? "runc create failed"));
         }
         _log.LogInformation("created container {ContainerId} pid {Pid} conmon {ConmonPid} in {Ms} ms", spec.Id, value, process.Id, sw.ElapsedMilliseconds);
@@ -140,11 +141,11 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
             {
                 // Re-read: conmon writes the file just before it exits.
                 if (ReadExit(id) is { } late) return late;
-                var state = await _runc.StateAsync(id, ct).ConfigureAwait(false);
+                var state = await _runc.StateAsync(id, ct);
                 if (state is null || state.IsStopped)
                     return RecordLostExit(id);
             }
-            await Task.Delay(delay, ct).ConfigureAwait(false);
+            await Task.Delay(delay, ct);
             delay = Math.Min(delay * 2, 200);
         }
     }
@@ -154,34 +155,34 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
     public async Task<ContainerExit?> StopAsync(string id, TimeSpan grace, int signal = Signals.SIGTERM, CancellationToken ct = default)
     {
         if (ReadExit(id) is { } done) return done;
-        var state = await _runc.StateAsync(id, ct).ConfigureAwait(false);
+        var state = await _runc.StateAsync(id, ct);
         if (state is null) return ReadExit(id);
         if (grace > TimeSpan.Zero && state.IsRunning)
         {
-            await TryKillAsync(id, signal, all: false, ct).ConfigureAwait(false);
+            await TryKillAsync(id, signal, all: false, ct);
             using var graceCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             graceCts.CancelAfter(grace);
-            try { return await WaitExitAsync(id, graceCts.Token).ConfigureAwait(false); }
+            try { return await WaitExitAsync(id, graceCts.Token); }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
         }
         _log.LogInformation("killing container {ContainerId}", id);
-        await TryKillAsync(id, Signals.SIGKILL, all: true, ct).ConfigureAwait(false);
-        return await WaitExitAsync(id, ct).ConfigureAwait(false);
+        await TryKillAsync(id, Signals.SIGKILL, all: true, ct);
+        return await WaitExitAsync(id, ct);
     }
 
     /// <summary>Removes the container from runc (and its cgroup) and conmon's files. Idempotent.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct = default)
     {
         var paths = Paths(id);
-        await _runc.DeleteAsync(id, force: true, ct).ConfigureAwait(false);
+        await _runc.DeleteAsync(id, force: true, ct);
         if (MonitorPid(id) is { } pid)
         {
             // conmon exits on its own once the container is gone; give it a moment, then make sure.
             for (var i = 0; i < 50 && LibC.ProcessExists(pid) && IsConmon(pid, id); i++)
-                await Task.Delay(20, ct).ConfigureAwait(false);
+                await Task.Delay(20, ct);
             if (IsConmon(pid, id)) LibC.kill(pid, Signals.SIGKILL);
         }
-        if (_children.TryRemove(id, out var child)) await ReapAsync(child).ConfigureAwait(false);
+        if (_children.TryRemove(id, out var child)) await ReapAsync(child);
         TryDeleteFile(paths.ExitFile);
         TryDeleteFile(Path.Combine(_settings.SocketDir, id));
         try { if (Directory.Exists(paths.PersistDir)) Directory.Delete(paths.PersistDir, recursive: true); }
@@ -191,10 +192,6 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
     /// <summary>Asks conmon to reopen the container log (after the kubelet rotated it).</summary>
     public Task ReopenLogAsync(string id, string bundlePath, CancellationToken ct = default) =>
         WriteControlAsync(Paths(id, bundlePath).ControlFifo, ConmonCommand.ControlMessage(2), ct);
-
-    /// <summary>Resizes the container's tty.</summary>
-    public Task ResizeAsync(string id, string bundlePath, int height, int width, CancellationToken ct = default) =>
-        WriteControlAsync(Paths(id, bundlePath).ControlFifo, ConmonCommand.ControlMessage(1, height, width), ct);
 
     /// <summary>Ids of containers that have monitor state on disk (for recovery after a restart).</summary>
     public IReadOnlyList<string> KnownContainers() =>
@@ -208,12 +205,12 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
         // conmon holds a dummy writer and a reader open, so opening for write does not block.
         await using var fs = new FileStream(fifo, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
         var bytes = System.Text.Encoding.ASCII.GetBytes(message);
-        await fs.WriteAsync(bytes, ct).ConfigureAwait(false);
+        await fs.WriteAsync(bytes, ct);
     }
 
     private async Task TryKillAsync(string id, int signal, bool all, CancellationToken ct)
     {
-        try { await _runc.KillAsync(id, signal, all, ct).ConfigureAwait(false); }
+        try { await _runc.KillAsync(id, signal, all, ct); }
         catch (RuncException e) when (e.IsNotRunning || e.IsNotFound)
         {
             _log.LogDebug("kill {ContainerId}: {Message}", id, e.Message);
@@ -243,8 +240,8 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
         {
             try { process.Kill(); } catch (InvalidOperationException) { }
         }
-        await ReapAsync(process).ConfigureAwait(false);
-        try { await _runc.DeleteAsync(id, force: true, CancellationToken.None).ConfigureAwait(false); }
+        await ReapAsync(process);
+        try { await _runc.DeleteAsync(id, force: true, CancellationToken.None); }
         catch (Exception e) { _log.LogWarning(e, "cleanup of failed container {ContainerId}", id); }
         TryDeleteFile(Path.Combine(_settings.SocketDir, id));
     }
@@ -252,7 +249,7 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
     private static async Task ReapAsync(Process process)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try { await process.WaitForExitAsync(cts.Token).ConfigureAwait(false); }
+        try { await process.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { }
         catch (InvalidOperationException) { }
     }

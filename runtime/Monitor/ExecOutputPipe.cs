@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using CriShim.Oci.Runc;
 using Microsoft.Win32.SafeHandles;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 
@@ -37,7 +38,7 @@ internal sealed class ExecOutputPipe : IDisposable
     public async Task<CriLogDecoder> CompleteAsync()
     {
         CloseWriter();
-        await _pump.ConfigureAwait(false);
+        await _pump;
         return _decoder;
     }
 

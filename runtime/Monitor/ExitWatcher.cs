@@ -48,16 +48,16 @@ public sealed class ExitWatcher : IAsyncDisposable
     {
         while (!ct.IsCancellationRequested)
         {
-            await ScanAsync(ct).ConfigureAwait(false);
-            await CheckLostMonitorsAsync(ct).ConfigureAwait(false);
-            try { await Task.Delay(RescanInterval, ct).ConfigureAwait(false); }
+            await ScanAsync(ct);
+            await CheckLostMonitorsAsync(ct);
+            try { await Task.Delay(RescanInterval, ct); }
             catch (OperationCanceledException) { break; }
         }
     }
 
     private async Task ScanAsync(CancellationToken ct)
     {
-        try { await _scanGate.WaitAsync(ct).ConfigureAwait(false); }
+        try { await _scanGate.WaitAsync(ct); }
         catch (OperationCanceledException) { return; }
         try
         {
@@ -70,7 +70,7 @@ public sealed class ExitWatcher : IAsyncDisposable
                 if (_reported.TryGetValue(id, out var at) && at == exit.FinishedAt) continue;
                 _reported[id] = exit.FinishedAt;
                 _log.LogInformation("container {ContainerId} exited with {ExitCode}", id, exit.ExitCode);
-                await _events.Writer.WriteAsync(exit, ct).ConfigureAwait(false);
+                await _events.Writer.WriteAsync(exit, ct);
             }
             // Forget deleted containers so a reused id is reported again.
             foreach (var id in _reported.Keys.Where(k => !File.Exists(Path.Combine(_monitor.Settings.ExitDir, k))).ToList())
@@ -92,11 +92,11 @@ public sealed class ExitWatcher : IAsyncDisposable
             {
                 var paths = _monitor.Paths(id);
                 if (!File.Exists(paths.ConmonPidFile) || _monitor.ReadExit(id) is not null || _monitor.MonitorPid(id) is not null) continue;
-                var state = await _monitor.Runc.StateAsync(id, ct).ConfigureAwait(false);
+                var state = await _monitor.Runc.StateAsync(id, ct);
                 if (state is null || state.IsStopped)
                 {
                     using var once = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await _monitor.WaitExitAsync(id, once.Token).ConfigureAwait(false);
+                    await _monitor.WaitExitAsync(id, once.Token);
                 }
             }
             catch (OperationCanceledException) { }
@@ -110,7 +110,7 @@ public sealed class ExitWatcher : IAsyncDisposable
         _fsw?.Dispose();
         if (_loop is not null)
         {
-            try { await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await _loop; } catch (OperationCanceledException) { }
         }
         _events.Writer.TryComplete();
         _stop.Dispose();

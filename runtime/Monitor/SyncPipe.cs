@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using CriShim.Oci.Runc;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Monitor;
 
@@ -55,7 +56,7 @@ internal sealed class SyncPipe : IDisposable
                 _text.Clear();
                 return s.Length > 0 ? s : null;
             }
-            await WaitReadableAsync(TimeSpan.FromMilliseconds(25), ct).ConfigureAwait(false);
+            await WaitReadableAsync(TimeSpan.FromMilliseconds(25), ct);
         }
     }
 

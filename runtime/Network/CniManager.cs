@@ -80,20 +80,20 @@ public sealed class CniManager
             RuntimeConfig = RuntimeConfig(pod).ToJsonString(),
         };
         // Written before ADD: a crash half-way must still let DEL clean up.
-        await WriteCacheAsync(record, ct).ConfigureAwait(false);
+        await WriteCacheAsync(record, ct);
         try
         {
-            await RunPluginAsync("ADD", JsonNode.Parse(LoopbackConf)!.AsObject(), "cni-loopback", "1.0.0", null, null, pod.PodId, pod.NetNsPath, "lo", record.CniArgs, ct).ConfigureAwait(false);
+            await RunPluginAsync("ADD", JsonNode.Parse(LoopbackConf)!.AsObject(), "cni-loopback", "1.0.0", null, null, pod.PodId, pod.NetNsPath, "lo", record.CniArgs, ct);
             JsonNode? prev = null;
             var runtimeConfig = JsonNode.Parse(record.RuntimeConfig)!.AsObject();
             foreach (var plugin in conf.Plugins)
             {
-                var output = await RunPluginAsync("ADD", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, pod.PodId, pod.NetNsPath, record.IfName, record.CniArgs, ct).ConfigureAwait(false);
+                var output = await RunPluginAsync("ADD", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, pod.PodId, pod.NetNsPath, record.IfName, record.CniArgs, ct);
                 prev = string.IsNullOrWhiteSpace(output) ? prev : JsonNode.Parse(output);
             }
             var resultJson = prev?.ToJsonString() ?? $$"""{"cniVersion":"{{conf.CniVersion}}"}""";
             record = record with { Result = resultJson };
-            await WriteCacheAsync(record, CancellationToken.None).ConfigureAwait(false);
+            await WriteCacheAsync(record, CancellationToken.None);
             var result = CniResultParser.Parse(resultJson);
             _log.LogInformation("pod {PodId} attached to {Network}: {Ips}", pod.PodId, conf.Name, string.Join(",", result.Ips));
             return result;
@@ -101,7 +101,7 @@ public sealed class CniManager
         catch (Exception e)
         {
             _log.LogWarning("CNI ADD for pod {PodId} failed, undoing: {Error}", pod.PodId, e.Message);
-            try { await TearDownAsync(pod.PodId, CancellationToken.None).ConfigureAwait(false); }
+            try { await TearDownAsync(pod.PodId, CancellationToken.None); }
             catch (Exception undo) { _log.LogWarning(undo, "undoing CNI ADD for {PodId}", pod.PodId); }
             throw;
         }
@@ -111,7 +111,7 @@ public sealed class CniManager
     /// has nothing attached. When the network namespace is already gone, plugin errors are ignored.</summary>
     public async Task TearDownAsync(string podId, CancellationToken ct = default)
     {
-        var record = await ReadCacheAsync(podId, ct).ConfigureAwait(false);
+        var record = await ReadCacheAsync(podId, ct);
         if (record is null) return;
         var conf = CniNetworkConfig.Parse(record.NetworkConfig);
         var netnsGone = !File.Exists(record.NetNs);
@@ -122,7 +122,7 @@ public sealed class CniManager
         {
             try
             {
-                await RunPluginAsync("DEL", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, podId, record.NetNs, record.IfName, record.CniArgs, ct).ConfigureAwait(false);
+                await RunPluginAsync("DEL", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, podId, record.NetNs, record.IfName, record.CniArgs, ct);
             }
             catch (Exception e) when (e is CniException or TimeoutException or FileNotFoundException)
             {
@@ -133,33 +133,13 @@ public sealed class CniManager
         {
             try
             {
-                await RunPluginAsync("DEL", JsonNode.Parse(LoopbackConf)!.AsObject(), "cni-loopback", "1.0.0", null, null, podId, record.NetNs, "lo", record.CniArgs, ct).ConfigureAwait(false);
+                await RunPluginAsync("DEL", JsonNode.Parse(LoopbackConf)!.AsObject(), "cni-loopback", "1.0.0", null, null, podId, record.NetNs, "lo", record.CniArgs, ct);
             }
             catch (Exception e) when (e is CniException or TimeoutException) { _log.LogDebug(e, "loopback DEL"); }
         }
         if (errors.Count > 0 && !netnsGone) throw errors[0];
         foreach (var e in errors) _log.LogWarning("CNI DEL for pod {PodId} (netns gone): {Error}", podId, e.Message);
         File.Delete(CachePath(podId));
-    }
-
-    /// <summary>CHECK of the cached attachment (spec 0.4.0+); throws <see cref="CniException"/> when a plugin reports a problem.</summary>
-    public async Task CheckAsync(string podId, CancellationToken ct = default)
-    {
-        var record = await ReadCacheAsync(podId, ct).ConfigureAwait(false)
-                     ?? throw new InvalidOperationException($"pod {podId} has no network attachment");
-        var conf = CniNetworkConfig.Parse(record.NetworkConfig);
-        if (conf.DisableCheck || !SupportsPrevResult(conf.CniVersion)) return;
-        var prev = record.Result is { } r ? JsonNode.Parse(r) : null;
-        var runtimeConfig = JsonNode.Parse(record.RuntimeConfig ?? "{}")!.AsObject();
-        foreach (var plugin in conf.Plugins)
-            await RunPluginAsync("CHECK", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, podId, record.NetNs, record.IfName, record.CniArgs, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>The result ADD produced for the pod (survives restarts), or null.</summary>
-    public async Task<CniResult?> GetResultAsync(string podId, CancellationToken ct = default)
-    {
-        var record = await ReadCacheAsync(podId, ct).ConfigureAwait(false);
-        return record?.Result is { } r ? CniResultParser.Parse(r) : null;
     }
 
     private async Task<string> RunPluginAsync(string command, JsonObject plugin, string name, string version, JsonNode? prev,
@@ -182,7 +162,7 @@ public sealed class CniManager
             Stdin = Encoding.UTF8.GetBytes(stdin),
             Environment = env,
             Timeout = _settings.PluginTimeout,
-        }, ct).ConfigureAwait(false);
+        }, ct);
         _log.LogDebug("CNI {Command} {Plugin} for {ContainerId} exited {ExitCode}", command, type, containerId, r.ExitCode);
         if (r.ExitCode == 0) return r.StdoutText;
         throw PluginError(type, command, r);
@@ -221,7 +201,7 @@ public sealed class CniManager
         Directory.CreateDirectory(_settings.CacheDir);
         var path = CachePath(record.PodId);
         var tmp = path + ".tmp";
-        await File.WriteAllTextAsync(tmp, JsonSerializer.Serialize(record, CniJsonContext.Default.CniCacheRecord), ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(tmp, JsonSerializer.Serialize(record, CniJsonContext.Default.CniCacheRecord), ct);
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -229,7 +209,7 @@ public sealed class CniManager
     {
         var path = CachePath(podId);
         if (!File.Exists(path)) return null;
-        var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+        var text = await File.ReadAllTextAsync(path, ct);
         return JsonSerializer.Deserialize(text, CniJsonContext.Default.CniCacheRecord);
     }
 }

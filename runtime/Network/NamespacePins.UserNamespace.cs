@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using CriShim.Oci.Specs;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
-using RootfsLibC = CriShim.Oci.Rootfs.LibC;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Network;
 
@@ -24,15 +24,15 @@ public sealed partial class NamespacePins
             .Where(p => p.Item2 is not null).Select(p => (Kind: p.Item1, File: p.Item2!)).ToList();
         try
         {
-            await PinFromHolderAsync(podId, mappings, pins, ct).ConfigureAwait(false);
+            await PinFromHolderAsync(podId, mappings, pins, ct);
             var args = pins.Select(p => $"--{p.Kind}={p.File}").Append("--").Concat(setup).ToList();
-            var r = await CommandRunner.RunAsync(new CommandSpec(NsenterBinary, args) { Timeout = Timeout }, ct).ConfigureAwait(false);
+            var r = await CommandRunner.RunAsync(new CommandSpec(NsenterBinary, args) { Timeout = Timeout }, ct);
             if (r.ExitCode != 0)
                 throw new InvalidOperationException($"setting up the namespaces of pod {podId} failed: {r.StderrText.Trim()}");
         }
         catch
         {
-            await RemoveAsync(podId, CancellationToken.None).ConfigureAwait(false);
+            await RemoveAsync(podId, CancellationToken.None);
             throw;
         }
         _log.LogDebug("pinned namespaces of pod {PodId} in its own user namespace", podId);
@@ -52,20 +52,20 @@ public sealed partial class NamespacePins
         timeout.CancelAfter(Timeout);
         try
         {
-            var ready = await holder.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false);
+            var ready = await holder.StandardOutput.ReadLineAsync(timeout.Token);
             if (ready != "ready")
-                throw new InvalidOperationException($"creating the user namespace of pod {podId} failed: {(await holder.StandardError.ReadToEndAsync(timeout.Token).ConfigureAwait(false)).Trim()}");
+                throw new InvalidOperationException($"creating the user namespace of pod {podId} failed: {(await holder.StandardError.ReadToEndAsync(timeout.Token)).Trim()}");
             foreach (var (kind, file) in pins)
             {
                 if (IsMountPoint(file)) throw new InvalidOperationException($"namespace {file} already exists");
-                await File.WriteAllBytesAsync(file, [], ct).ConfigureAwait(false);
-                if (RootfsLibC.Mount($"/proc/{holder.Id}/ns/{kind}", file, "", RootfsLibC.MS_BIND, null) != 0)
-                    throw new IOException($"pinning the {kind} namespace of pod {podId}: {RootfsLibC.Describe(Marshal.GetLastPInvokeError())}");
+                await File.WriteAllBytesAsync(file, [], ct);
+                if (LibC.mount($"/proc/{holder.Id}/ns/{kind}", file, "", LibC.MS_BIND, null) != 0)
+                    throw new IOException($"pinning the {kind} namespace of pod {podId}: {LibC.Describe(Marshal.GetLastPInvokeError())}");
             }
             WriteMap($"/proc/{holder.Id}/uid_map", IdMaps.ProcMap(mappings.Uids));
             WriteMap($"/proc/{holder.Id}/gid_map", IdMaps.ProcMap(mappings.Gids));
             holder.StandardInput.Close();
-            await holder.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            await holder.WaitForExitAsync(timeout.Token);
         }
         finally
         {

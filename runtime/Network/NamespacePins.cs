@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Network;
 
@@ -49,14 +50,14 @@ public sealed partial class NamespacePins
             request.Ipc ? Path.Combine(dir, "ipc") : null,
             request.Uts ? Path.Combine(dir, "uts") : null,
             request.User is null ? null : Path.Combine(dir, "user"));
-        if (request.User is not null) return await CreateInUserNamespaceAsync(podId, request.User, result, setup, ct).ConfigureAwait(false);
+        if (request.User is not null) return await CreateInUserNamespaceAsync(podId, request.User, result, setup, ct);
 
         var args = new List<string>();
         foreach (var (flag, file) in new[] { ("--net", result.NetNs), ("--ipc", result.IpcNs), ("--uts", result.UtsNs) })
         {
             if (file is null) continue;
             if (IsMountPoint(file)) throw new InvalidOperationException($"namespace {file} already exists");
-            await File.WriteAllBytesAsync(file, [], ct).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(file, [], ct);
             args.Add($"{flag}={file}");
         }
         if (args.Count == 0) return result;
@@ -65,13 +66,13 @@ public sealed partial class NamespacePins
 
         try
         {
-            var r = await CommandRunner.RunAsync(new CommandSpec(UnshareBinary, args) { Timeout = Timeout }, ct).ConfigureAwait(false);
+            var r = await CommandRunner.RunAsync(new CommandSpec(UnshareBinary, args) { Timeout = Timeout }, ct);
             if (r.ExitCode != 0)
                 throw new InvalidOperationException($"creating namespaces for pod {podId} failed: {r.StderrText.Trim()}");
         }
         catch
         {
-            await RemoveAsync(podId, CancellationToken.None).ConfigureAwait(false);
+            await RemoveAsync(podId, CancellationToken.None);
             throw;
         }
         _log.LogDebug("pinned namespaces of pod {PodId} in {Dir}", podId, dir);

@@ -1,3 +1,5 @@
+using CriShim.Oci.Native;
+
 namespace CriShim.Oci.Rootfs;
 
 /// <summary>Resolves a path below a directory with every symlink followed, refusing results outside that directory.</summary>

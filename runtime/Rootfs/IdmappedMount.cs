@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Rootfs;
 
@@ -12,16 +13,16 @@ public static class IdmappedMount
     public static void Clone(string source, string target, string userNsPath)
     {
         using var userns = File.OpenHandle(userNsPath, FileMode.Open, FileAccess.Read);
-        var tree = LibC.OpenTree(LibC.AT_FDCWD, source, LibC.OPEN_TREE_CLONE | LibC.OPEN_TREE_CLOEXEC | LibC.AT_RECURSIVE);
+        var tree = LibC.open_tree(LibC.AT_FDCWD, source, LibC.OPEN_TREE_CLONE | LibC.OPEN_TREE_CLOEXEC | LibC.AT_RECURSIVE);
         if (tree < 0) Fail("open_tree", source);
         try
         {
             var attr = new LibC.MountAttr { AttrSet = LibC.MOUNT_ATTR_IDMAP, UsernsFd = (ulong)userns.DangerousGetHandle() };
-            if (LibC.MountSetAttr(tree, "", LibC.AT_EMPTY_PATH | LibC.AT_RECURSIVE, ref attr, (nuint)Marshal.SizeOf<LibC.MountAttr>()) != 0)
+            if (LibC.mount_setattr(tree, "", LibC.AT_EMPTY_PATH | LibC.AT_RECURSIVE, ref attr, (nuint)Marshal.SizeOf<LibC.MountAttr>()) != 0)
                 Fail("mount_setattr(MOUNT_ATTR_IDMAP)", source);
-            if (LibC.MoveMount(tree, "", LibC.AT_FDCWD, target, LibC.MOVE_MOUNT_F_EMPTY_PATH) != 0) Fail("move_mount", source);
+            if (LibC.move_mount(tree, "", LibC.AT_FDCWD, target, LibC.MOVE_MOUNT_F_EMPTY_PATH) != 0) Fail("move_mount", source);
         }
-        finally { LibC.Close(tree); }
+        finally { LibC.close(tree); }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Rootfs;
 
@@ -49,7 +50,7 @@ public static class OverlayRootfs
         }
         if (options.Length <= MaxMountDataLength)
         {
-            if (LibC.Mount("overlay", layout.Target, "overlay", readOnly ? LibC.MS_RDONLY : 0, options) != 0)
+            if (LibC.mount("overlay", layout.Target, "overlay", readOnly ? LibC.MS_RDONLY : 0, options) != 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
                 throw new MountException($"overlay mount at {layout.Target} failed: {LibC.Describe(errno)}", errno);
@@ -63,34 +64,34 @@ public static class OverlayRootfs
 
     private static void MountWithFsConfig(OverlayLayout layout, bool readOnly)
     {
-        var fs = LibC.FsOpen("overlay", LibC.FSOPEN_CLOEXEC);
+        var fs = LibC.fsopen("overlay", LibC.FSOPEN_CLOEXEC);
         if (fs < 0) Fail("fsopen(overlay)", layout.Target);
         try
         {
             foreach (var lower in layout.LowerDirs.Reverse())
-                if (LibC.FsConfig(fs, LibC.FSCONFIG_SET_STRING, "lowerdir+", lower, 0) != 0)
+                if (LibC.fsconfig(fs, LibC.FSCONFIG_SET_STRING, "lowerdir+", lower, 0) != 0)
                     Fail($"fsconfig lowerdir+ {lower} (needs kernel 6.8+ for more layers than fit in one page)", layout.Target);
             if (layout.UpperDir is not null)
             {
-                if (LibC.FsConfig(fs, LibC.FSCONFIG_SET_STRING, "upperdir", layout.UpperDir, 0) != 0) Fail("fsconfig upperdir", layout.Target);
-                if (LibC.FsConfig(fs, LibC.FSCONFIG_SET_STRING, "workdir", layout.WorkDir, 0) != 0) Fail("fsconfig workdir", layout.Target);
+                if (LibC.fsconfig(fs, LibC.FSCONFIG_SET_STRING, "upperdir", layout.UpperDir, 0) != 0) Fail("fsconfig upperdir", layout.Target);
+                if (LibC.fsconfig(fs, LibC.FSCONFIG_SET_STRING, "workdir", layout.WorkDir, 0) != 0) Fail("fsconfig workdir", layout.Target);
             }
-            if (LibC.FsConfig(fs, LibC.FSCONFIG_CMD_CREATE, null, null, 0) != 0) Fail("fsconfig create", layout.Target);
-            var mnt = LibC.FsMount(fs, LibC.FSMOUNT_CLOEXEC, readOnly ? LibC.MOUNT_ATTR_RDONLY : 0);
+            if (LibC.fsconfig(fs, LibC.FSCONFIG_CMD_CREATE, null, null, 0) != 0) Fail("fsconfig create", layout.Target);
+            var mnt = LibC.fsmount(fs, LibC.FSMOUNT_CLOEXEC, readOnly ? LibC.MOUNT_ATTR_RDONLY : 0);
             if (mnt < 0) Fail("fsmount", layout.Target);
             try
             {
-                if (LibC.MoveMount(mnt, "", LibC.AT_FDCWD, layout.Target, LibC.MOVE_MOUNT_F_EMPTY_PATH) != 0) Fail("move_mount", layout.Target);
+                if (LibC.move_mount(mnt, "", LibC.AT_FDCWD, layout.Target, LibC.MOVE_MOUNT_F_EMPTY_PATH) != 0) Fail("move_mount", layout.Target);
             }
-            finally { LibC.Close(mnt); }
+            finally { LibC.close(mnt); }
         }
-        finally { LibC.Close(fs); }
+        finally { LibC.close(fs); }
     }
 
     private static void BindReadOnly(string source, string target)
     {
-        if (LibC.Mount(source, target, "", LibC.MS_BIND, null) != 0) Fail("bind", target);
-        if (LibC.Mount("", target, "", LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY, null) != 0)
+        if (LibC.mount(source, target, "", LibC.MS_BIND, null) != 0) Fail("bind", target);
+        if (LibC.mount("", target, "", LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY, null) != 0)
         {
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             Unmounter.Unmount(target);

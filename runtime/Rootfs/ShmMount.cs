@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Rootfs;
 
@@ -13,7 +14,7 @@ public static class ShmMount
     public static void Mount(string path, long sizeBytes = DefaultSizeBytes)
     {
         Directory.CreateDirectory(path);
-        if (LibC.Mount("shm", path, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, Options(sizeBytes)) != 0)
+        if (LibC.mount("shm", path, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, Options(sizeBytes)) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             throw new MountException($"shm mount at {path} failed: {LibC.Describe(errno)}", errno);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Rootfs;
 
@@ -11,14 +12,14 @@ public static class Unmounter
     /// </summary>
     public static bool Unmount(string target)
     {
-        if (LibC.Umount2(target, LibC.UMOUNT_NOFOLLOW) == 0) return true;
+        if (LibC.umount2(target, LibC.UMOUNT_NOFOLLOW) == 0) return true;
         var errno = Marshal.GetLastPInvokeError();
         switch (errno)
         {
             case LibC.EINVAL or LibC.ENOENT:
                 return false;
             case LibC.EBUSY:
-                if (LibC.Umount2(target, LibC.MNT_DETACH | LibC.UMOUNT_NOFOLLOW) == 0) return true;
+                if (LibC.umount2(target, LibC.MNT_DETACH | LibC.UMOUNT_NOFOLLOW) == 0) return true;
                 errno = Marshal.GetLastPInvokeError();
                 if (errno is LibC.EINVAL or LibC.ENOENT) return false;
                 throw new MountException($"lazy unmount of {target} failed: {LibC.Describe(errno)}", errno);

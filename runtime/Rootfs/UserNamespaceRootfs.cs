@@ -17,7 +17,7 @@ public static class UserNamespaceRootfs
             var uid = IdMaps.HostIdOf(userns.Uids, 0) ?? throw new SpecException("uid mappings do not map container root");
             var gid = IdMaps.HostIdOf(userns.Gids, 0) ?? throw new SpecException("gid mappings do not map container root");
             Directory.CreateDirectory(upper);
-            if (Syscall.chown(upper, uid, gid) != 0)
+            if (Syscall.chown(upper, checked((int)uid), checked((int)gid)) != 0)
                 throw new MountException($"chown of {upper} to {uid}:{gid} failed: {Stdlib.GetLastError()}", (int)Stdlib.GetLastError());
         }
         IdmappedMount.MountOverlay(layout, userns.Path, stagingDir);

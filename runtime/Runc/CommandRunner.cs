@@ -66,21 +66,21 @@ public static class CommandRunner
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeoutCts.Token);
         try
         {
-            await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            await process.WaitForExitAsync(linked.Token);
         }
         catch (OperationCanceledException)
         {
             KillAndReap(process);
             readCts.Cancel();
-            await Task.WhenAll(Quiet(outTask), Quiet(errTask), Quiet(inTask)).ConfigureAwait(false);
+            await Task.WhenAll(Quiet(outTask), Quiet(errTask), Quiet(inTask));
             if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
             throw new TimeoutException($"{Path.GetFileName(spec.FileName)} {string.Join(' ', spec.Arguments.Take(3))} timed out after {spec.Timeout}");
         }
 
         var readers = Task.WhenAll(outTask, errTask);
-        if (await Task.WhenAny(readers, Task.Delay(spec.DrainAfterExit, CancellationToken.None)).ConfigureAwait(false) != readers)
+        if (await Task.WhenAny(readers, Task.Delay(spec.DrainAfterExit, CancellationToken.None)) != readers)
             readCts.Cancel();
-        await Task.WhenAll(Quiet(outTask), Quiet(errTask), Quiet(inTask)).ConfigureAwait(false);
+        await Task.WhenAll(Quiet(outTask), Quiet(errTask), Quiet(inTask));
         return new CommandResult(process.ExitCode, stdout.ToArray(), stderr.ToArray(), stdout.Truncated || stderr.Truncated);
     }
 
@@ -96,7 +96,7 @@ public static class CommandRunner
         try
         {
             if (data is { Length: > 0 })
-                await process.StandardInput.BaseStream.WriteAsync(data).ConfigureAwait(false);
+                await process.StandardInput.BaseStream.WriteAsync(data);
         }
         catch (IOException) { } // the child exited without reading its input
         finally
@@ -111,7 +111,7 @@ public static class CommandRunner
         try
         {
             int n;
-            while ((n = await source.ReadAsync(buf, ct).ConfigureAwait(false)) > 0)
+            while ((n = await source.ReadAsync(buf, ct)) > 0)
                 sink.Write(buf.AsSpan(0, n));
         }
         catch (OperationCanceledException) { }
@@ -121,7 +121,7 @@ public static class CommandRunner
 
     private static async Task Quiet(Task t)
     {
-        try { await t.ConfigureAwait(false); } catch { /* reported elsewhere */ }
+        try { await t; } catch { /* reported elsewhere */ }
     }
 }
 

@@ -51,5 +51,4 @@ internal sealed class RuncStateDto
 
 [JsonSerializable(typeof(RuncStateDto))]
 [JsonSerializable(typeof(List<RuncStateDto>))]
-[JsonSerializable(typeof(List<int>))]
 internal sealed partial class RuncJsonContext : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using CriShim.Oci.Specs.Model;
 using CriShim.Oci.Specs.Seccomp;
+using CriShim.Oci.Native;
 
 namespace CriShim.Oci.Specs;
 
@@ -158,7 +159,7 @@ public sealed class ContainerSpecGenerator(IHostEnvironment host)
                     throw new SpecException($"mount host path \"{hostPath}\" is a dangling symlink");
                 Directory.CreateDirectory(hostPath);
             }
-            return Rootfs.LibC.RealPath(hostPath);
+            return LibC.RealPath(hostPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException and not SpecException)
         {

@@ -18,6 +18,6 @@ public static class PrivateFile
         var options = CreateNew;
         options.Mode = FileMode.Create;
         await using var stream = new FileStream(path, options);
-        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).ConfigureAwait(false);
+        await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct);
     }
 }

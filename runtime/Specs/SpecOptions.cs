@@ -50,19 +50,12 @@ public static class SpecOptions
         };
     };
 
-    /// <summary>The default capabilities with CRI add/drop applied (see <see cref="CapabilitySet.Apply"/>).</summary>
-    public static SpecOption WithCapabilityChanges(IReadOnlyList<string> add, IReadOnlyList<string> drop, IReadOnlyList<string>? ambient = null,
-        IReadOnlyList<string>? all = null) =>
-        WithCapabilities(CapabilitySet.Apply(OciDefaults.Capabilities, add, drop, all), ambient);
-
     public static SpecOption WithNoNewPrivileges(bool value) => s => s with { Process = P(s) with { NoNewPrivileges = value } };
 
     public static SpecOption WithOomScoreAdj(int value) => s => s with { Process = P(s) with { OomScoreAdj = value } };
 
     public static SpecOption WithApparmorProfile(string? profile) =>
         s => s with { Process = P(s) with { ApparmorProfile = string.IsNullOrEmpty(profile) ? null : profile } };
-
-    public static SpecOption WithRlimits(IReadOnlyList<Rlimit>? rlimits) => s => s with { Process = P(s) with { Rlimits = rlimits } };
 
     /// <summary>/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys (ro), /sys/fs/cgroup (ro).</summary>
     public static SpecOption WithDefaultMounts() => s => s with { Mounts = [.. OciDefaults.Mounts] };
@@ -77,12 +70,6 @@ public static class SpecOptions
         var replaced = added.Select(m => m.Destination).ToHashSet(StringComparer.Ordinal);
         var all = (s.Mounts ?? []).Where(m => !replaced.Contains(ContainerPaths.Clean(m.Destination))).Concat(added);
         return s with { Mounts = all.OrderBy(m => ContainerPaths.Depth(m.Destination)).ToList() };
-    };
-
-    public static SpecOption WithoutMount(string destination) => s =>
-    {
-        var dest = ContainerPaths.Clean(destination);
-        return s with { Mounts = (s.Mounts ?? []).Where(m => ContainerPaths.Clean(m.Destination) != dest).ToList() };
     };
 
     public static SpecOption WithMaskedPaths(IReadOnlyList<string>? paths) =>

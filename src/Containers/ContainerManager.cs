@@ -21,15 +21,12 @@ namespace CriShim.Containers;
 /// config, `runc create` under a conmon monitor (so the container outlives the daemon), start, stop, remove.
 /// </summary>
 public sealed class ContainerManager(
-    CriShimOptions options, PodStore pods, ContainerStore containers, ImageStore images,
+    DaemonLayout layout, PodStore pods, ContainerStore containers, ImageStore images,
     RuntimeClassRegistry handlers, CgroupCleaner cgroups, ContainerEventPublisher events, Stats.StatsCollector stats, LifecycleLocks locks,
     ILogger<ContainerManager> log)
 {
     /// <summary>The monitor of the runtime the container's pod runs on.</summary>
     ContainerMonitor MonitorOf(ContainerRecord c) => handlers.ForOrDefault(pods.Get(c.PodId)).Monitor;
-
-    string BundleDir(string id) => Path.Combine(options.State, "containers", id);
-    string WritableDir(string id) => Path.Combine(options.Root, "rw", id);
 
     /// <summary>The record as it is now, once the caller holds its lock: another call may have changed or removed it meanwhile.</summary>
     ContainerRecord? Current(ContainerRecord c) => containers.Get(c.Id);
@@ -54,13 +51,13 @@ public sealed class ContainerManager(
         var logPath = LogPath(podConfig.LogDirectory, config.LogPath);
         var handler = handlers.For(pod);
 
-        var imageVolumes = ImageVolumes.Plan(config, images, BundleDir(id));
+        var imageVolumes = ImageVolumes.Plan(config, images, layout.Bundle(id));
         var record = new ContainerRecord
         {
             Id = id, PodId = pod.Id, Name = meta.Name, Attempt = meta.Attempt,
             Config = Google.Protobuf.MessageExtensions.ToByteArray(config),
             ImageRef = imageName, ImageId = image.Id, ImageRepoDigest = image.RepoDigests.FirstOrDefault() ?? "",
-            CreatedAt = DateTimeOffset.UtcNow, BundleDir = BundleDir(id), RootfsDir = Path.Combine(BundleDir(id), "rootfs"),
+            CreatedAt = DateTimeOffset.UtcNow, BundleDir = layout.Bundle(id), RootfsDir = layout.BundleRootfs(id),
             LogPath = logPath ?? "", StopSignal = string.IsNullOrEmpty(image.Config.StopSignal) ? "SIGTERM" : image.Config.StopSignal,
             LayerDirs = image.LayerDirs, ImageVolumes = imageVolumes,
         };
@@ -121,13 +118,13 @@ public sealed class ContainerManager(
 
     async Task<int> SetUpAsync(ContainerRecord record, PodRecord pod, ContainerConfig config, PodSandboxConfig podConfig, ImageRecord image, RuntimeClass handler, CancellationToken ct)
     {
-        var rw = WritableDir(record.Id);
-        Directory.CreateDirectory(Path.Combine(rw, "upper"));
-        Directory.CreateDirectory(Path.Combine(rw, "work"));
+        var (upper, work) = (layout.WritableUpper(record.Id), layout.WritableWork(record.Id));
+        Directory.CreateDirectory(upper);
+        Directory.CreateDirectory(work);
         var userns = ContainerSpecMapper.PodUserNamespaceInput(pod.ParsedConfig, pod.UserNsPath);
         Host.PrivateDirectories.Ensure(record.BundleDir, Host.PrivateDirectories.ForPod(userns is not null));
         Directory.CreateDirectory(record.RootfsDir);
-        var rootfs = new OverlayLayout(image.LayerDirs, Path.Combine(rw, "upper"), Path.Combine(rw, "work"), record.RootfsDir);
+        var rootfs = new OverlayLayout(image.LayerDirs, upper, work, record.RootfsDir);
         if (userns is null) OverlayRootfs.Mount(rootfs);
         else UserNamespaceRootfs.Mount(rootfs, userns, Path.Combine(record.BundleDir, "idmap"));
         var preparedSources = ImageVolumes.MountAll(record.ImageVolumes, userns?.Path)
@@ -141,17 +138,15 @@ public sealed class ContainerManager(
         {
             ContainerId = record.Id, SandboxId = pod.Id, RootfsPath = record.RootfsDir, ImageName = image.RepoTags.FirstOrDefault() ?? record.ImageRef,
             PodFiles = podFiles,
-            // In a sandbox the kernel is the sandbox's: a target's host PID namespace means nothing there, and runsc
-            // puts containers whose specs name the same PID namespace path in one namespace of its own.
             Namespaces = new PodNamespacePaths(pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
-                !handler.IsSandboxed || podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod ? await PodPidNamespaceAsync(pod, handler, ct) : null,
+                handler.Kind.JoinsPodPidNamespace(podConfig.Linux?.SecurityContext?.NamespaceOptions?.Pid == NamespaceMode.Pod) ? await PodPidNamespaceAsync(pod, handler, ct) : null,
                 userns),
-            TargetPidNamespacePath = handler.IsSandboxed ? null : await TargetPidNamespaceAsync(pod, config, handler, ct),
-            CgroupsPath = Pods.PodSandboxManager.CgroupsPath(pod, record.Id),
+            TargetPidNamespacePath = handler.Kind.HonoursTargetPidNamespace ? await TargetPidNamespaceAsync(pod, config, handler, ct) : null,
+            CgroupsPath = CgroupNaming.For(pod, record.Id),
             PreparedMountSources = preparedSources,
         });
         var spec = new ContainerSpecGenerator().Generate(input);
-        await BundleWriter.WriteAsync(record.BundleDir, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
+        await BundleWriter.WriteAsync(record.BundleDir, handler.Kind.AdjustSpec(spec), ct);
         if (!string.IsNullOrEmpty(record.LogPath)) Directory.CreateDirectory(Path.GetDirectoryName(record.LogPath)!);
         var logPath = string.IsNullOrEmpty(record.LogPath) ? Path.Combine(record.BundleDir, "container.log") : record.LogPath;
         return await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, record.Name, record.BundleDir, logPath)
@@ -204,11 +199,12 @@ public sealed class ContainerManager(
             await containers.UpdateAsync(c.Id, r => r with
             {
                 State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 128, Reason = "StartError", Message = e.Message,
-            });
+            }, CancellationToken.None); // what happened to the container is recorded even if the caller gave up
             throw new DomainException(ErrorKind.Unknown, $"failed to start container \"{c.Id}\": {e.Message}", e);
         }
         await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Created
-            ? r with { State = ContainerRunState.Running, StartedAt = startedAt } : r with { StartedAt = r.StartedAt ?? startedAt });
+            ? r with { State = ContainerRunState.Running, StartedAt = startedAt } : r with { StartedAt = r.StartedAt ?? startedAt },
+            CancellationToken.None); // it runs now: the record must say so whatever the caller does
         events.Publish(c.Id, c.PodId, ContainerEventType.ContainerStartedEvent);
         // A very short-lived process may have exited before the record said Running.
         if (monitor.ReadExit(c.Id) is { } exit) await RecordExitAsync(exit);
@@ -227,7 +223,8 @@ public sealed class ContainerManager(
         var exit = await MonitorOf(c).StopAsync(c.Id, grace, Signals.Parse(c.StopSignal) ?? Signals.SIGTERM, ct);
         if (exit is not null) await RecordExitAsync(exit);
         else await containers.UpdateAsync(c.Id, r => r.State == ContainerRunState.Exited ? r
-            : r with { State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 0, Reason = "Completed" });
+            : r with { State = ContainerRunState.Exited, FinishedAt = DateTimeOffset.UtcNow, ExitCode = 0, Reason = "Completed" },
+            CancellationToken.None); // it is stopped: recorded even if the caller gave up
     }
 
     /// <summary>Records an exit seen by the monitor (idempotent) and tells event subscribers.</summary>
@@ -276,10 +273,9 @@ public sealed class ContainerManager(
         var pod = pods.Get(c.PodId);
         var handler = handlers.ForOrDefault(pod);
         await handler.Monitor.DeleteAsync(c.Id, CancellationToken.None);
-        // runsc leaves a container's cgroup behind when its create failed.
-        if (handler.IsSandboxed && pod is not null)
+        if (pod is not null && handler.Kind.LeftoverCgroup(pod, c.Id) is { } leftover)
         {
-            try { await cgroups.RemoveAsync(Pods.PodSandboxManager.CgroupsPath(pod, c.Id)); }
+            try { await cgroups.RemoveAsync(leftover); }
             catch (Exception e) { log.LogWarning(e, "container {ContainerId}: removing its cgroup failed", c.Id); }
         }
         RemoveFiles(c.Id, c.BundleDir, c.RootfsDir);
@@ -292,7 +288,7 @@ public sealed class ContainerManager(
     {
         foreach (var handler in handlers.All.Where(h => h.IsUsable))
             await handler.Monitor.DeleteAsync(id, ct);
-        RemoveFiles(id, BundleDir(id), Path.Combine(BundleDir(id), "rootfs"));
+        RemoveFiles(id, layout.Bundle(id), layout.BundleRootfs(id));
     }
 
     void RemoveFiles(string id, string bundleDir, string rootfsDir)
@@ -303,11 +299,11 @@ public sealed class ContainerManager(
         // Whatever a crash left mounted below the bundle (idmapped layer clones mid-setup) must not be deleted through.
         Unmounter.UnmountAllBelow(bundleDir);
         if (Directory.Exists(bundleDir)) Directory.Delete(bundleDir, recursive: true);
-        if (Directory.Exists(WritableDir(id))) Directory.Delete(WritableDir(id), recursive: true);
+        if (Directory.Exists(layout.WritableLayer(id))) Directory.Delete(layout.WritableLayer(id), recursive: true);
     }
 
     /// <summary>IDs that have a bundle or writable layer on disk, with or without a record.</summary>
     public IEnumerable<string> IdsOnDisk() =>
-        new[] { Path.Combine(options.State, "containers"), Path.Combine(options.Root, "rw") }
+        new[] { layout.Bundles, layout.WritableLayers }
             .Where(Directory.Exists).SelectMany(Directory.GetDirectories).Select(Path.GetFileName).OfType<string>();
 }

@@ -5,11 +5,10 @@ using Runtime.V1;
 namespace CriShim.Cri;
 
 /// <summary>GetContainerEvents: the stream kubelet's evented PLEG reads.</summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class ContainerEventRpcs(ContainerEventHub hub)
 {
-    public override async Task GetContainerEvents(GetEventsRequest request, IServerStreamWriter<ContainerEventResponse> responseStream, ServerCallContext context)
+    public async Task GetContainerEvents(GetEventsRequest request, IServerStreamWriter<ContainerEventResponse> responseStream, ServerCallContext context)
     {
-        var hub = services.GetRequiredService<ContainerEventHub>();
         try
         {
             await foreach (var e in hub.SubscribeAsync(context.CancellationToken))

@@ -2,50 +2,51 @@ using CriShim.Errors;
 using CriShim.Containers;
 using Grpc.Core;
 using Runtime.V1;
+using CriShim.Stores;
+using CriShim.Oci.Cgroups;
 
 namespace CriShim.Cri;
 
 /// <summary>CreateContainer, StartContainer, StopContainer, RemoveContainer, ExecSync.</summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class ContainerRpcs(ContainerManager containerManager, RuntimeClasses.RuntimeClassRegistry runtimeClasses, CgroupUpdater cgroups, LifecycleLocks locks,
+    PodStore pods, ContainerStore containers, StoreLookups lookups, ListItemCache listItems, ILogger<ContainerRpcs> log)
 {
-    ContainerManager ContainerManager => services.GetRequiredService<ContainerManager>();
-
-    public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
+    public async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
     {
         var config = request.Config ?? throw DomainException.Invalid("CreateContainer needs a config");
-        var pod = RequirePod(request.PodSandboxId);
+        var pod = lookups.RequirePod(request.PodSandboxId);
         var podConfig = request.SandboxConfig ?? pod.PodConfig();
-        var container = await ContainerManager.CreateAsync(pod, config, podConfig, context.CancellationToken);
+        var container = await containerManager.CreateAsync(pod, config, podConfig, context.CancellationToken);
         return new CreateContainerResponse { ContainerId = container.Id };
     }
 
-    public override async Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context)
+    public async Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context)
     {
-        await ContainerManager.StartAsync(RequireContainer(request.ContainerId), context.CancellationToken);
+        await containerManager.StartAsync(lookups.RequireContainer(request.ContainerId), context.CancellationToken);
         return new StartContainerResponse();
     }
 
-    public override async Task<StopContainerResponse> StopContainer(StopContainerRequest request, ServerCallContext context)
+    public async Task<StopContainerResponse> StopContainer(StopContainerRequest request, ServerCallContext context)
     {
         var grace = TimeSpan.FromSeconds(Math.Max(0, request.Timeout));
-        await ContainerManager.StopAsync(RequireContainer(request.ContainerId), grace, context.CancellationToken);
+        await containerManager.StopAsync(lookups.RequireContainer(request.ContainerId), grace, context.CancellationToken);
         return new StopContainerResponse();
     }
 
-    public override async Task<RemoveContainerResponse> RemoveContainer(RemoveContainerRequest request, ServerCallContext context)
+    public async Task<RemoveContainerResponse> RemoveContainer(RemoveContainerRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.ContainerId)) throw DomainException.Invalid("container ID must not be empty");
-        if (Containers.Find(request.ContainerId) is { } c) await ContainerManager.RemoveAsync(c, context.CancellationToken);
+        if (containers.Find(request.ContainerId) is { } c) await containerManager.RemoveAsync(c, context.CancellationToken);
         return new RemoveContainerResponse();
     }
 
-    public override async Task<ExecSyncResponse> ExecSync(ExecSyncRequest request, ServerCallContext context)
+    public async Task<ExecSyncResponse> ExecSync(ExecSyncRequest request, ServerCallContext context)
     {
-        var c = RequireContainer(request.ContainerId);
+        var c = lookups.RequireContainer(request.ContainerId);
         if (request.Cmd.Count == 0) throw DomainException.Invalid("ExecSync needs a command");
         if (c.State != Stores.ContainerRunState.Running) throw DomainException.Precondition($"container \"{c.Id}\" is not running");
         var timeout = request.Timeout > 0 ? TimeSpan.FromSeconds(request.Timeout) : Timeout.InfiniteTimeSpan;
-        var monitor = services.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().ForOrDefault(Pods.Get(c.PodId)).Monitor;
+        var monitor = runtimeClasses.ForOrDefault(pods.Get(c.PodId)).Monitor;
         Oci.Monitor.ExecSyncResult result;
         try { result = await monitor.ExecSyncAsync(c.Id, [.. request.Cmd], timeout, context.CancellationToken); }
         catch (Oci.Monitor.ContainerExecException e) { throw new DomainException(ErrorKind.Unknown, e.Message); }

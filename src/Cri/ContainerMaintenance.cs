@@ -9,20 +9,20 @@ using Runtime.V1;
 namespace CriShim.Cri;
 
 /// <summary>UpdateContainerResources, UpdatePodSandboxResources and ReopenContainerLog.</summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class ContainerRpcs
 {
-    public override async Task<UpdateContainerResourcesResponse> UpdateContainerResources(UpdateContainerResourcesRequest request, ServerCallContext context)
+    public async Task<UpdateContainerResourcesResponse> UpdateContainerResources(UpdateContainerResourcesRequest request, ServerCallContext context)
     {
-        var c = RequireContainer(request.ContainerId);
+        var c = lookups.RequireContainer(request.ContainerId);
         var resources = request.Linux ?? throw DomainException.Invalid("UpdateContainerResources needs linux resources");
-        using var held = await Locks.ContainerAsync(c.PodId, c.Id, context.CancellationToken);
-        c = RequireContainer(c.Id);
+        using var held = await locks.ContainerAsync(c.PodId, c.Id, context.CancellationToken);
+        c = lookups.RequireContainer(c.Id);
         if (c.State is ContainerRunState.Exited) throw DomainException.Precondition($"container \"{c.Id}\" has exited");
-        var pod = Pods.Get(c.PodId) ?? throw DomainException.NotFound($"pod sandbox \"{c.PodId}\" not found");
-        var result = services.GetRequiredService<CgroupUpdater>().Apply(PodSandboxManager.CgroupsPath(pod, c.Id), CgroupResourcesOf(resources));
+        var pod = pods.Get(c.PodId) ?? throw DomainException.NotFound($"pod sandbox \"{c.PodId}\" not found");
+        var result = cgroups.Apply(CgroupNaming.For(pod, c.Id), CgroupResourcesOf(resources));
         log.LogInformation("container {ContainerId} resources updated: {Applied}; skipped: {Skipped}", c.Id, result.Applied, result.Skipped);
         // Recorded in the stored config so ContainerStatus reports the resources now in force.
-        await Containers.UpdateAsync(c.Id, r =>
+        await containers.UpdateAsync(c.Id, r =>
         {
             var config = r.ContainerConfig().Clone();
             config.Linux ??= new LinuxContainerConfig();
@@ -32,14 +32,14 @@ public sealed partial class RuntimeServiceHandler
         return new UpdateContainerResourcesResponse();
     }
 
-    public override async Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
+    public async Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
     {
-        var pod = RequirePod(request.PodSandboxId);
-        using var held = await Locks.PodAsync(pod.Id, context.CancellationToken);
-        pod = RequirePod(pod.Id);
+        var pod = lookups.RequirePod(request.PodSandboxId);
+        using var held = await locks.PodAsync(pod.Id, context.CancellationToken);
+        pod = lookups.RequirePod(pod.Id);
         // kubelet owns the pod-level cgroup under the cgroupfs driver; apply the overhead/limits to it when we know it.
         if (!string.IsNullOrEmpty(pod.CgroupParent) && request.Resources is { } resources)
-            services.GetRequiredService<CgroupUpdater>().Apply(pod.CgroupParent, CgroupResourcesOf(resources));
+            cgroups.Apply(pod.CgroupParent, CgroupResourcesOf(resources));
         return new UpdatePodSandboxResourcesResponse();
     }
 
@@ -56,11 +56,11 @@ public sealed partial class RuntimeServiceHandler
         Unified = r.Unified.Count > 0 ? new Dictionary<string, string>(r.Unified) : null,
     };
 
-    public override async Task<ReopenContainerLogResponse> ReopenContainerLog(ReopenContainerLogRequest request, ServerCallContext context)
+    public async Task<ReopenContainerLogResponse> ReopenContainerLog(ReopenContainerLogRequest request, ServerCallContext context)
     {
-        var c = RequireContainer(request.ContainerId);
+        var c = lookups.RequireContainer(request.ContainerId);
         if (c.State != ContainerRunState.Running) throw DomainException.Precondition($"container \"{c.Id}\" is not running");
-        await services.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>().ForOrDefault(Pods.Get(c.PodId)).Monitor.ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
+        await runtimeClasses.ForOrDefault(pods.Get(c.PodId)).Monitor.ReopenLogAsync(c.Id, c.BundleDir, context.CancellationToken);
         // conmon reopens asynchronously; kubelet's rotation expects the new file once this call returns.
         for (var waited = 0; !string.IsNullOrEmpty(c.LogPath) && !File.Exists(c.LogPath) && waited < 5000; waited += 10)
             await Task.Delay(10, context.CancellationToken);

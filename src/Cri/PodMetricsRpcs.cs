@@ -8,7 +8,7 @@ namespace CriShim.Cri;
 /// ListMetricDescriptors, ListPodSandboxMetrics and StreamPodSandboxMetrics: the cAdvisor-style metrics kubelet
 /// serves on /metrics/cadvisor when it takes them from the runtime, built from the same samples as the stats RPCs.
 /// </summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class StatsRpcs
 {
     static readonly string[] ContainerLabels = ["container", "id", "image", "name", "namespace", "pod"];
     static readonly string[] NetworkLabels = ["interface", "namespace", "pod"];
@@ -28,7 +28,7 @@ public sealed partial class RuntimeServiceHandler
         ("container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting.", MetricType.Counter, NetworkLabels),
     ];
 
-    public override Task<ListMetricDescriptorsResponse> ListMetricDescriptors(ListMetricDescriptorsRequest request, ServerCallContext context)
+    public Task<ListMetricDescriptorsResponse> ListMetricDescriptors(ListMetricDescriptorsRequest request, ServerCallContext context)
     {
         var response = new ListMetricDescriptorsResponse();
         foreach (var (name, help, _, labels) in Descriptors)
@@ -36,15 +36,15 @@ public sealed partial class RuntimeServiceHandler
         return Task.FromResult(response);
     }
 
-    public override async Task<ListPodSandboxMetricsResponse> ListPodSandboxMetrics(ListPodSandboxMetricsRequest request, ServerCallContext context)
+    public async Task<ListPodSandboxMetricsResponse> ListPodSandboxMetrics(ListPodSandboxMetricsRequest request, ServerCallContext context)
     {
         var response = new ListPodSandboxMetricsResponse();
         response.PodMetrics.Add(await CollectPodMetrics(context.CancellationToken));
         return response;
     }
 
-    public override async Task StreamPodSandboxMetrics(StreamPodSandboxMetricsRequest request, IServerStreamWriter<StreamPodSandboxMetricsResponse> responseStream, ServerCallContext context) =>
-        await StreamPages(await CollectPodMetrics(context.CancellationToken), page =>
+    public async Task StreamPodSandboxMetrics(StreamPodSandboxMetricsRequest request, IServerStreamWriter<StreamPodSandboxMetricsResponse> responseStream, ServerCallContext context) =>
+        await StreamPaging.StreamPages(await CollectPodMetrics(context.CancellationToken), page =>
         {
             var response = new StreamPodSandboxMetricsResponse();
             response.PodSandboxMetrics.Add(page);
@@ -54,14 +54,14 @@ public sealed partial class RuntimeServiceHandler
     async Task<List<PodSandboxMetrics>> CollectPodMetrics(CancellationToken ct)
     {
         var all = new List<PodSandboxMetrics>();
-        foreach (var pod in FilterPods(null).Where(p => p.State == PodState.Ready))
+        foreach (var pod in lookups.FilterPods(null).Where(p => p.State == PodState.Ready))
         {
-            var stats = await StatsCollector.PodAsync(pod, ct);
+            var stats = await statsCollector.PodAsync(pod, ct);
             var meta = stats.Attributes.Metadata;
             var metrics = new PodSandboxMetrics { PodSandboxId = pod.Id };
             foreach (var c in stats.Linux.Containers)
             {
-                var record = Containers.Get(c.Attributes.Id);
+                var record = containers.Get(c.Attributes.Id);
                 string[] labels = [c.Attributes.Metadata.Name, c.Attributes.Id, record?.ImageRef ?? "", c.Attributes.Metadata.Name, meta.Namespace, meta.Name];
                 var cm = new ContainerMetrics { ContainerId = c.Attributes.Id };
                 void Add(string name, MetricType type, ulong? value)

@@ -2,32 +2,31 @@ using CriShim.Errors;
 using CriShim.Pods;
 using Grpc.Core;
 using Runtime.V1;
+using CriShim.Stores;
 
 namespace CriShim.Cri;
 
 /// <summary>RunPodSandbox, StopPodSandbox, RemovePodSandbox.</summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class PodSandboxRpcs(PodSandboxManager podManager, PodStore pods, ContainerStore containers, StoreLookups lookups, ListItemCache listItems)
 {
-    PodSandboxManager PodManager => services.GetRequiredService<PodSandboxManager>();
-
-    public override async Task<RunPodSandboxResponse> RunPodSandbox(RunPodSandboxRequest request, ServerCallContext context)
+    public async Task<RunPodSandboxResponse> RunPodSandbox(RunPodSandboxRequest request, ServerCallContext context)
     {
         var config = request.Config ?? throw DomainException.Invalid("RunPodSandbox needs a config");
-        var pod = await PodManager.RunAsync(config, request.RuntimeHandler, context.CancellationToken);
+        var pod = await podManager.RunAsync(config, request.RuntimeHandler, context.CancellationToken);
         return new RunPodSandboxResponse { PodSandboxId = pod.Id };
     }
 
-    public override async Task<StopPodSandboxResponse> StopPodSandbox(StopPodSandboxRequest request, ServerCallContext context)
+    public async Task<StopPodSandboxResponse> StopPodSandbox(StopPodSandboxRequest request, ServerCallContext context)
     {
-        await PodManager.StopAsync(RequirePod(request.PodSandboxId), context.CancellationToken);
+        await podManager.StopAsync(lookups.RequirePod(request.PodSandboxId), context.CancellationToken);
         return new StopPodSandboxResponse();
     }
 
-    public override async Task<RemovePodSandboxResponse> RemovePodSandbox(RemovePodSandboxRequest request, ServerCallContext context)
+    public async Task<RemovePodSandboxResponse> RemovePodSandbox(RemovePodSandboxRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.PodSandboxId)) throw DomainException.Invalid("pod sandbox ID must not be empty");
         // Removing what is already gone succeeds: kubelet retries removals.
-        if (Pods.Find(request.PodSandboxId) is { } pod) await PodManager.RemoveAsync(pod, context.CancellationToken);
+        if (pods.Find(request.PodSandboxId) is { } pod) await podManager.RemoveAsync(pod, context.CancellationToken);
         return new RemovePodSandboxResponse();
     }
 }

@@ -7,13 +7,13 @@ using Runtime.V1;
 namespace CriShim.Cri;
 
 /// <summary>PodSandboxStatus and ListPodSandbox: answered from the pod store alone.</summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class PodSandboxRpcs
 {
-    public override Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
+    public Task<PodSandboxStatusResponse> PodSandboxStatus(PodSandboxStatusRequest request, ServerCallContext context)
     {
-        var pod = RequirePod(request.PodSandboxId);
+        var pod = lookups.RequirePod(request.PodSandboxId);
         var response = new PodSandboxStatusResponse { Status = pod.ToCriStatus(), Timestamp = RecordMapping.UnixNanos(DateTimeOffset.UtcNow) };
-        response.ContainersStatuses.Add(Containers.InPod(pod.Id).Select(c => c.ToCriStatus()));
+        response.ContainersStatuses.Add(containers.InPod(pod.Id).Select(c => c.ToCriStatus()));
         if (request.Verbose)
             response.Info["info"] = JsonSerializer.Serialize(new PodSandboxInfo(
                 pod.Id, pod.RuntimeHandler, pod.PodDir, pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
@@ -23,36 +23,18 @@ public sealed partial class RuntimeServiceHandler
         return Task.FromResult(response);
     }
 
-    public override Task<ListPodSandboxResponse> ListPodSandbox(ListPodSandboxRequest request, ServerCallContext context)
+    public Task<ListPodSandboxResponse> ListPodSandbox(ListPodSandboxRequest request, ServerCallContext context)
     {
         var response = new ListPodSandboxResponse();
-        response.Items.Add(FilterPods(request.Filter).Select(ListItems.For));
+        response.Items.Add(lookups.FilterPods(request.Filter).Select(listItems.For));
         return Task.FromResult(response);
     }
 
-    public override Task StreamPodSandboxes(StreamPodSandboxesRequest request, IServerStreamWriter<StreamPodSandboxesResponse> responseStream, ServerCallContext context) =>
-        StreamPages(FilterPods(request.Filter).Select(ListItems.For), page =>
+    public Task StreamPodSandboxes(StreamPodSandboxesRequest request, IServerStreamWriter<StreamPodSandboxesResponse> responseStream, ServerCallContext context) =>
+        StreamPaging.StreamPages(lookups.FilterPods(request.Filter).Select(listItems.For), page =>
         {
             var response = new StreamPodSandboxesResponse();
             response.PodSandboxes.Add(page);
             return response;
         }, responseStream, context.CancellationToken);
-
-    IEnumerable<PodRecord> FilterPods(PodSandboxFilter? filter)
-    {
-        IEnumerable<PodRecord> pods = Pods.Ordered.Where(p => p.Complete);
-        if (filter is not null)
-        {
-            if (!string.IsNullOrEmpty(filter.Id)) pods = pods.Where(p => p.Id.StartsWith(filter.Id, StringComparison.Ordinal));
-            if (filter.State is not null) pods = pods.Where(p => p.CriState() == filter.State.State);
-            if (filter.LabelSelector.Count > 0) pods = pods.Where(p => RecordMapping.MatchesLabels(p.PodConfig().Labels, filter.LabelSelector));
-        }
-        return pods;
-    }
-
-    PodRecord RequirePod(string id)
-    {
-        if (string.IsNullOrEmpty(id)) throw DomainException.Invalid("pod sandbox ID must not be empty");
-        return Pods.Find(id) is { Complete: true } pod ? pod : throw DomainException.NotFound($"pod sandbox \"{id}\" not found");
-    }
 }

@@ -1,17 +1,20 @@
 using System.Text.Json;
 using Grpc.Core;
 using Runtime.V1;
+using CriShim.Oci.Network;
+using CriShim.Config;
 
 namespace CriShim.Cri;
 
 /// <summary>Version, Status, RuntimeConfig and UpdateRuntimeConfig.</summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class RuntimeStatusRpcs(CriShimOptions options, RuntimeState runtimeState, RuntimeClasses.RuntimeClassRegistry runtimeClasses, CniManager cni,
+    Streaming.StreamingServer streaming, ILogger<RuntimeStatusRpcs> log)
 {
     public const string RuntimeName = "crishim";
     public const string RuntimeApiVersion = "v1";
     public static readonly string RuntimeVersion = typeof(RuntimeServiceHandler).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
 
-    public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
+    public Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
         Task.FromResult(new VersionResponse
         {
             Version = "0.1.0", // the kubelet-facing API version field, as containerd and CRI-O answer
@@ -20,10 +23,10 @@ public sealed partial class RuntimeServiceHandler
             RuntimeApiVersion = RuntimeApiVersion,
         });
 
-    public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    public Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var conditions = new RuntimeStatus();
-        var handlers = services.GetRequiredService<RuntimeClasses.RuntimeClassRegistry>();
+        var handlers = runtimeClasses;
         // A missing runtime or conmon binary never stops the daemon: it serves and says here why it cannot run pods.
         var runtimeProblem = handlers.MonitorProblem ?? (handlers.Default.Problem is { } p ? $"default runtime handler \"{handlers.DefaultName}\": {p}" : null);
         conditions.Conditions.Add(new RuntimeCondition
@@ -52,7 +55,7 @@ public sealed partial class RuntimeServiceHandler
             response.Info["config"] = JsonSerializer.Serialize(options, JsonOptions.Indented.Info<Config.CriShimOptions>());
             foreach (var (key, value) in VerboseStatusInfo()) response.Info[key] = value;
             response.Info["runtimeHandlers"] = JsonSerializer.Serialize(handlers.All.Select(h => new RuntimeHandlerInfo(
-                h.Name, Kind: h.Kind.ToString().ToLowerInvariant(), h.Binary, Command: h.Runtime.Binary, h.Runtime.Root,
+                h.Name, Kind: h.Kind.Name, h.Binary, Command: h.Runtime.Binary, h.Runtime.Root,
                 Args: h.Runtime.ExtraGlobalArgs, Default: h.Name == handlers.DefaultName, h.Problem, h.Notes)).ToList(),
                 JsonOptions.Indented.Info<List<RuntimeHandlerInfo>>());
         }
@@ -64,16 +67,16 @@ public sealed partial class RuntimeServiceHandler
     static RuntimeHandler HandlerInfo(string name, RuntimeClasses.RuntimeClass handler) => new()
     {
         Name = name,
-        Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = !handler.IsSandboxed && HostHasUserNamespaces },
+        Features = new RuntimeHandlerFeatures { RecursiveReadOnlyMounts = false, UserNamespaces = handler.Kind.SupportsUserNamespaces && HostHasUserNamespaces },
     };
 
     static bool HostHasUserNamespaces =>
         File.Exists("/proc/self/ns/user") && File.Exists("/proc/sys/user/max_user_namespaces") && File.ReadAllText("/proc/sys/user/max_user_namespaces").Trim() is var max && max != "0";
 
-    public override Task<RuntimeConfigResponse> RuntimeConfig(RuntimeConfigRequest request, ServerCallContext context) =>
+    public Task<RuntimeConfigResponse> RuntimeConfig(RuntimeConfigRequest request, ServerCallContext context) =>
         Task.FromResult(new RuntimeConfigResponse { Linux = new LinuxRuntimeConfiguration { CgroupDriver = CgroupDriver.Cgroupfs } });
 
-    public override Task<UpdateRuntimeConfigResponse> UpdateRuntimeConfig(UpdateRuntimeConfigRequest request, ServerCallContext context)
+    public Task<UpdateRuntimeConfigResponse> UpdateRuntimeConfig(UpdateRuntimeConfigRequest request, ServerCallContext context)
     {
         var cidr = request.RuntimeConfig?.NetworkConfig?.PodCidr ?? "";
         if (cidr != runtimeState.PodCidr)

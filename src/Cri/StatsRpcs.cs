@@ -6,25 +6,23 @@ using Runtime.V1;
 namespace CriShim.Cri;
 
 /// <summary>ContainerStats, PodSandboxStats and their List/Stream variants.</summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class StatsRpcs(StatsCollector statsCollector, PodStore pods, ContainerStore containers, StoreLookups lookups)
 {
-    StatsCollector StatsCollector => services.GetRequiredService<StatsCollector>();
-
-    public override async Task<ContainerStatsResponse> ContainerStats(ContainerStatsRequest request, ServerCallContext context)
+    public async Task<ContainerStatsResponse> ContainerStats(ContainerStatsRequest request, ServerCallContext context)
     {
-        var c = RequireContainer(request.ContainerId);
-        return new ContainerStatsResponse { Stats = await StatsCollector.ContainerAsync(c, Pods.Get(c.PodId), context.CancellationToken) };
+        var c = lookups.RequireContainer(request.ContainerId);
+        return new ContainerStatsResponse { Stats = await statsCollector.ContainerAsync(c, pods.Get(c.PodId), context.CancellationToken) };
     }
 
-    public override async Task<ListContainerStatsResponse> ListContainerStats(ListContainerStatsRequest request, ServerCallContext context)
+    public async Task<ListContainerStatsResponse> ListContainerStats(ListContainerStatsRequest request, ServerCallContext context)
     {
         var response = new ListContainerStatsResponse();
         response.Stats.Add(await CollectContainerStats(request.Filter, context.CancellationToken));
         return response;
     }
 
-    public override async Task StreamContainerStats(StreamContainerStatsRequest request, IServerStreamWriter<StreamContainerStatsResponse> responseStream, ServerCallContext context) =>
-        await StreamPages(await CollectContainerStats(request.Filter, context.CancellationToken), page =>
+    public async Task StreamContainerStats(StreamContainerStatsRequest request, IServerStreamWriter<StreamContainerStatsResponse> responseStream, ServerCallContext context) =>
+        await StreamPaging.StreamPages(await CollectContainerStats(request.Filter, context.CancellationToken), page =>
         {
             var response = new StreamContainerStatsResponse();
             response.ContainerStats.Add(page);
@@ -34,25 +32,25 @@ public sealed partial class RuntimeServiceHandler
     async Task<ContainerStats[]> CollectContainerStats(ContainerStatsFilter? filter, CancellationToken ct)
     {
         // kubelet wants stats of running containers only, as containerd answers.
-        var selected = FilterContainers(filter is null ? null : new ContainerFilter { Id = filter.Id, PodSandboxId = filter.PodSandboxId, LabelSelector = { filter.LabelSelector } })
+        var selected = lookups.FilterContainers(filter is null ? null : new ContainerFilter { Id = filter.Id, PodSandboxId = filter.PodSandboxId, LabelSelector = { filter.LabelSelector } })
             .Where(c => c.State == ContainerRunState.Running)
-            .Select(c => (c, Pods.Get(c.PodId)))
+            .Select(c => (c, pods.Get(c.PodId)))
             .ToList();
-        return await StatsCollector.ContainersAsync(selected, ct);
+        return await statsCollector.ContainersAsync(selected, ct);
     }
 
-    public override async Task<PodSandboxStatsResponse> PodSandboxStats(PodSandboxStatsRequest request, ServerCallContext context) =>
-        new() { Stats = await StatsCollector.PodAsync(RequirePod(request.PodSandboxId), context.CancellationToken) };
+    public async Task<PodSandboxStatsResponse> PodSandboxStats(PodSandboxStatsRequest request, ServerCallContext context) =>
+        new() { Stats = await statsCollector.PodAsync(lookups.RequirePod(request.PodSandboxId), context.CancellationToken) };
 
-    public override async Task<ListPodSandboxStatsResponse> ListPodSandboxStats(ListPodSandboxStatsRequest request, ServerCallContext context)
+    public async Task<ListPodSandboxStatsResponse> ListPodSandboxStats(ListPodSandboxStatsRequest request, ServerCallContext context)
     {
         var response = new ListPodSandboxStatsResponse();
         response.Stats.Add(await CollectPodStats(request.Filter, context.CancellationToken));
         return response;
     }
 
-    public override async Task StreamPodSandboxStats(StreamPodSandboxStatsRequest request, IServerStreamWriter<StreamPodSandboxStatsResponse> responseStream, ServerCallContext context) =>
-        await StreamPages(await CollectPodStats(request.Filter, context.CancellationToken), page =>
+    public async Task StreamPodSandboxStats(StreamPodSandboxStatsRequest request, IServerStreamWriter<StreamPodSandboxStatsResponse> responseStream, ServerCallContext context) =>
+        await StreamPaging.StreamPages(await CollectPodStats(request.Filter, context.CancellationToken), page =>
         {
             var response = new StreamPodSandboxStatsResponse();
             response.PodSandboxStats.Add(page);
@@ -61,10 +59,10 @@ public sealed partial class RuntimeServiceHandler
 
     async Task<List<PodSandboxStats>> CollectPodStats(PodSandboxStatsFilter? filter, CancellationToken ct)
     {
-        var selected = FilterPods(filter is null ? null : new PodSandboxFilter { Id = filter.Id, LabelSelector = { filter.LabelSelector } })
+        var selected = lookups.FilterPods(filter is null ? null : new PodSandboxFilter { Id = filter.Id, LabelSelector = { filter.LabelSelector } })
             .Where(p => p.State == PodState.Ready);
         var list = new List<PodSandboxStats>();
-        foreach (var p in selected) list.Add(await StatsCollector.PodAsync(p, ct));
+        foreach (var p in selected) list.Add(await statsCollector.PodAsync(p, ct));
         return list;
     }
 }

@@ -9,12 +9,9 @@ namespace CriShim.Cri;
 /// Exec, Attach and PortForward: validate, park the request in the streaming server and answer its single-use
 /// URL; the kubelet (or crictl) then connects there. The streaming URL base shows in verbose Status.
 /// </summary>
-public sealed partial class RuntimeServiceHandler
+public sealed partial class StreamingRpcs(StreamingServer streaming, IStreamingTargets streamingTargets)
 {
-    StreamingServer Streaming => services.GetRequiredService<StreamingServer>();
-    IStreamingTargets StreamingTargets => services.GetRequiredService<IStreamingTargets>();
-
-    public override async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
+    public async Task<ExecResponse> Exec(ExecRequest request, ServerCallContext context)
     {
         if (request.Cmd.Count == 0) throw DomainException.Invalid("cmd must not be empty");
         ValidateStdio(request.Tty, request.Stdin, request.Stdout, request.Stderr);
@@ -23,7 +20,7 @@ public sealed partial class RuntimeServiceHandler
         return new ExecResponse { Url = url };
     }
 
-    public override async Task<AttachResponse> Attach(AttachRequest request, ServerCallContext context)
+    public async Task<AttachResponse> Attach(AttachRequest request, ServerCallContext context)
     {
         ValidateStdio(request.Tty, request.Stdin, request.Stdout, request.Stderr);
         var container = await RunningContainer(request.ContainerId, context.CancellationToken);
@@ -31,11 +28,11 @@ public sealed partial class RuntimeServiceHandler
         return new AttachResponse { Url = url };
     }
 
-    public override async Task<PortForwardResponse> PortForward(PortForwardRequest request, ServerCallContext context)
+    public async Task<PortForwardResponse> PortForward(PortForwardRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.PodSandboxId)) throw DomainException.Invalid("pod_sandbox_id is required");
         if (request.Port.Any(p => p is < 1 or > 65535)) throw DomainException.Invalid("ports must be between 1 and 65535");
-        var pod = await StreamingTargets.FindReadyPodAsync(request.PodSandboxId, context.CancellationToken)
+        var pod = await streamingTargets.FindReadyPodAsync(request.PodSandboxId, context.CancellationToken)
                   ?? throw DomainException.NotFound($"pod sandbox {request.PodSandboxId} not found or not ready");
         var url = Park(new PortForwardStreamRequest(pod, request.Port.ToList()));
         return new PortForwardResponse { Url = url };
@@ -50,22 +47,13 @@ public sealed partial class RuntimeServiceHandler
     async Task<ContainerTarget> RunningContainer(string containerId, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(containerId)) throw DomainException.Invalid("container_id is required");
-        return await StreamingTargets.FindRunningContainerAsync(containerId, ct)
+        return await streamingTargets.FindRunningContainerAsync(containerId, ct)
                ?? throw DomainException.NotFound($"container {containerId} not found or not running");
     }
 
     string Park(StreamRequest request)
     {
-        try { return Streaming.UrlFor(request); }
+        try { return streaming.UrlFor(request); }
         catch (RequestCacheFullException e) { throw new DomainException(ErrorKind.ResourceExhausted, e.Message); }
-    }
-
-    /// <summary>Verbose Status entries of the streaming server.</summary>
-    IEnumerable<(string Key, string Value)> StreamingStatusInfo()
-    {
-        var server = services.GetService<StreamingServer>();
-        Uri? url = null;
-        try { url = server?.BaseUrl; } catch (InvalidOperationException) { }
-        if (url is not null) yield return ("streamingUrl", url.ToString());
     }
 }

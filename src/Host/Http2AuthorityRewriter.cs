@@ -50,6 +50,7 @@ public static class Http2AuthorityRewriter
         byte[]? pendingBlock = null; // a header block waiting for its CONTINUATION frames
         int pendingStream = 0; byte pendingFlags = 0;
         Exception? error = null;
+        var header = new byte[FrameHeaderLength]; // one per connection: the loop awaits, so no stackalloc
         try
         {
             while (true)
@@ -69,7 +70,6 @@ public static class Http2AuthorityRewriter
                         continue;
                     }
                     if (buffer.Length < FrameHeaderLength) break;
-                    Span<byte> header = stackalloc byte[FrameHeaderLength];
                     buffer.Slice(0, FrameHeaderLength).CopyTo(header);
                     var length = (header[0] << 16) | (header[1] << 8) | header[2];
                     if (buffer.Length < FrameHeaderLength + length) break;
@@ -137,12 +137,12 @@ public static class Http2AuthorityRewriter
     {
         var offset = 0;
         var first = true;
+        Span<byte> header = stackalloc byte[FrameHeaderLength];
         do
         {
             var chunk = Math.Min(MaxOutFrame, block.Length - offset);
             var last = offset + chunk == block.Length;
             byte flags = (byte)((last ? EndHeaders : 0) | (first ? originalFlags & EndStream : 0));
-            Span<byte> header = stackalloc byte[FrameHeaderLength];
             header[0] = (byte)(chunk >> 16); header[1] = (byte)(chunk >> 8); header[2] = (byte)chunk;
             header[3] = first ? Headers : Continuation; header[4] = flags;
             header[5] = (byte)(streamId >> 24); header[6] = (byte)(streamId >> 16); header[7] = (byte)(streamId >> 8); header[8] = (byte)streamId;
@@ -154,6 +154,9 @@ public static class Http2AuthorityRewriter
     }
 
     /// <summary>One field representation of an HPACK block (RFC 7541 §6), located by byte offsets.</summary>
+    /// <summary>An HPACK string runs past the end of its block.</summary>
+    sealed class MalformedBlockException : Exception;
+
     readonly record struct Field(int Start, int End, byte Kind, int NameIndex, bool LiteralAuthorityName, bool LiteralPseudoName, int ValueStart);
 
     /// <summary>
@@ -165,7 +168,7 @@ public static class Http2AuthorityRewriter
     {
         List<Field> fields;
         try { fields = Parse(block); }
-        catch (IndexOutOfRangeException) { return block; } // malformed: let Kestrel's decoder report it
+        catch (Exception e) when (e is IndexOutOfRangeException or MalformedBlockException) { return block; } // malformed: let Kestrel's decoder report it
         var output = new ArrayBufferWriter<byte>(block.Length + 16);
         for (var i = 0; i < fields.Count; i++)
         {
@@ -252,7 +255,7 @@ public static class Http2AuthorityRewriter
         var length = ReadInt(block, ref pos, 7);
         var start = pos;
         pos += length;
-        if (pos > block.Length) throw new IndexOutOfRangeException();
+        if (pos > block.Length) throw new MalformedBlockException();
         return (start, pos, huffman);
     }
 }

@@ -23,27 +23,21 @@ public static class PrivateDirectories
     public const UnixFileMode Readable = Traversable | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>What the daemon creates directly below --root.</summary>
-    public static readonly IReadOnlyList<string> RootChildren = ["images", "pods", "containers", "rw"];
-    /// <summary>What the daemon creates directly below --state (runtime roots come from the configured handlers).</summary>
-    public static readonly IReadOnlyList<string> StateChildren = ["containers", "pods", "ns", "cni", "mon", "shim", "x", "infra-rootfs"];
-    /// <summary>The state children a user-namespace pod's root must pass through: bundles and pod dirs (and open: the
-    /// static pause rootfs, <see cref="InfraRootfsDir"/>).</summary>
-    public static readonly IReadOnlyList<string> TraversableStateChildren = ["containers", "pods"];
-    public const string InfraRootfsDir = "infra-rootfs";
 
     /// <summary>Creates root and state and their children with the modes above; existing ones (from an older daemon)
     /// are chmod'ed. Runs before any service creates a file below them.</summary>
     public static void Prepare(CriShimOptions options, IEnumerable<string> runtimeNames)
     {
-        Ensure(options.Root, Traversable);
-        Ensure(options.State, Traversable);
-        foreach (var child in RootChildren) Ensure(Path.Combine(options.Root, child), OwnerOnly);
-        // Each runtime's --root (state/NAME) and the RuncClient's exec scratch beside it (state/NAME-exec).
-        var runtimeDirs = runtimeNames.Where(IsPlainName).SelectMany(name => new[] { name, name + "-exec" });
-        foreach (var child in StateChildren.Concat(runtimeDirs))
-            Ensure(Path.Combine(options.State, child),
-                child == InfraRootfsDir ? Readable : TraversableStateChildren.Contains(child) ? Traversable : OwnerOnly);
+        var layout = new DaemonLayout(options);
+        Ensure(layout.Root, Traversable);
+        Ensure(layout.State, Traversable);
+        foreach (var child in DaemonLayout.RootChildren) Ensure(Path.Combine(layout.Root, child), OwnerOnly);
+        // Each runtime's --root (state/NAME).
+        var runtimeDirs = runtimeNames.Where(IsPlainName);
+        // The static pause rootfs is open, bundles and pod dirs traversable (DaemonLayout.TraversableStateChildren).
+        foreach (var child in DaemonLayout.StateChildren.Concat(runtimeDirs))
+            Ensure(Path.Combine(layout.State, child),
+                child == DaemonLayout.InfraRootfsName ? Readable : DaemonLayout.TraversableStateChildren.Contains(child) ? Traversable : OwnerOnly);
     }
 
     /// <summary>The mode of a container bundle or pod dir: owner-only, or traversable in a pod with a user namespace.</summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CriShim.Oci.IO;
 
 namespace CriShim.Images;
 
@@ -75,20 +76,15 @@ public sealed class ContentStore
     }
 
     /// <summary>Counts bytes written and hashes them; refuses to grow past the expected size.</summary>
-    sealed class VerifyingStream(Stream inner, IncrementalHash hash, long expectedSize, Digest digest) : Stream
+    sealed class VerifyingStream(Stream inner, IncrementalHash hash, long expectedSize, Digest digest) : ForwardOnlyStream
     {
         public long Written { get; private set; }
         public override bool CanRead => false;
-        public override bool CanSeek => false;
         public override bool CanWrite => true;
         public override long Length => Written;
         public override long Position { get => Written; set => throw new NotSupportedException(); }
         public override void Flush() => inner.Flush();
         public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
@@ -102,9 +98,6 @@ public sealed class ContentStore
             await inner.WriteAsync(buffer, ct);
         }
 
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-            WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
         void Account(ReadOnlySpan<byte> data)
         {
             if (Written + data.Length > expectedSize)
@@ -113,7 +106,6 @@ public sealed class ContentStore
             hash.AppendData(data);
         }
 
-        // The file is owned by the caller.
-        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        // No Dispose override: what it wraps is the caller's, and Stream's own Dispose leaves it alone.
     }
 }

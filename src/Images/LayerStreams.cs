@@ -1,24 +1,7 @@
 using System.Security.Cryptography;
+using CriShim.Oci.IO;
 
 namespace CriShim.Images;
-
-/// <summary>A stream that can only be read, front to back: the members every such wrapper shares.</summary>
-abstract class ForwardOnlyReadStream : Stream
-{
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-}
 
 /// <summary>
 /// The uncompressed tar as the reader sees it: hashed (for the diff ID), counted against the layer's size cap (a
@@ -27,7 +10,7 @@ abstract class ForwardOnlyReadStream : Stream
 /// every header block checked so no PAX or GNU long-name header over <see cref="MaxMetadataBytes"/> is read whole
 /// into memory (the reader would allocate what it declares, up to 2 GiB).
 /// </summary>
-sealed class MeteredTarStream(Stream inner, IncrementalHash hash, long maxBytes) : ForwardOnlyReadStream
+sealed class MeteredTarStream(Stream inner, IncrementalHash hash, long maxBytes) : ForwardOnlyStream
 {
     /// <summary>Enough for any PAX header whose raw values we re-read, plus the entry header after it.</summary>
     public const int CaptureWindow = MaxMetadataBytes + 1024;
@@ -40,6 +23,8 @@ sealed class MeteredTarStream(Stream inner, IncrementalHash hash, long maxBytes)
     long _checkedUpTo;
 
     public long BytesRead { get; private set; }
+    public override bool CanRead => true;
+    public override bool CanWrite => false;
 
     public void BeginCapture()
     {
@@ -104,9 +89,11 @@ sealed class MeteredTarStream(Stream inner, IncrementalHash hash, long maxBytes)
 }
 
 /// <summary>Replays a few peeked bytes, then the rest of the stream.</summary>
-sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ForwardOnlyReadStream
+sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ForwardOnlyStream
 {
     int _offset;
+    public override bool CanRead => true;
+    public override bool CanWrite => false;
 
     public override int Read(Span<byte> buffer)
     {

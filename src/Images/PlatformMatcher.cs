@@ -20,8 +20,6 @@ public sealed record PlatformMatcher(string Os, string Architecture, string? Var
         var other => new("linux", other.ToString().ToLowerInvariant(), null),
     };
 
-    public bool Matches(Platform? platform) => Rank(platform) >= 0;
-
     /// <summary>The best matching manifest descriptor, or null when the index has none for this platform.</summary>
     public Descriptor? Select(IEnumerable<Descriptor> manifests) =>
         manifests.Where(d => MediaTypes.IsManifest(d.MediaType) || d.MediaType is null)

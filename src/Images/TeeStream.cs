@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using CriShim.Oci.IO;
 
 namespace CriShim.Images;
 
@@ -7,22 +8,12 @@ namespace CriShim.Images;
 /// past the declared size before they go anywhere) and then to the unpacker's pipe, so one pass over the network
 /// both stores and unpacks the layer.
 /// </summary>
-sealed class TeeStream(Stream blob, PipeWriter unpacker) : Stream
+sealed class TeeStream(Stream blob, PipeWriter unpacker) : ForwardOnlyStream
 {
     public override bool CanRead => false;
-    public override bool CanSeek => false;
     public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override void Flush() => blob.Flush();
     public override Task FlushAsync(CancellationToken ct) => blob.FlushAsync(ct);
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
@@ -32,7 +23,5 @@ sealed class TeeStream(Stream blob, PipeWriter unpacker) : Stream
         await unpacker.WriteAsync(buffer, ct);
     }
 
-    // Both are owned by the caller.
-    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    protected override void Dispose(bool disposing) { }
+    // No Dispose override: what it wraps is the caller's, and Stream's own Dispose leaves it alone.
 }

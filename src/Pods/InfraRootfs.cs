@@ -10,9 +10,9 @@ public sealed class InfraRootfs
 {
     public string Path { get; }
 
-    public InfraRootfs(CriShimOptions options)
+    public InfraRootfs(DaemonLayout layout)
     {
-        Path = System.IO.Path.Combine(options.State, "infra-rootfs");
+        Path = layout.InfraRootfs;
         var source = System.IO.Path.Combine(AppContext.BaseDirectory, "crishim-pause");
         var target = System.IO.Path.Combine(Path, "pause");
         foreach (var dir in new[] { "dev", "proc", "sys", "etc" }) Directory.CreateDirectory(System.IO.Path.Combine(Path, dir));

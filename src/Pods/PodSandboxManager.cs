@@ -21,17 +21,15 @@ namespace CriShim.Pods;
 /// so a failed run, a remove and crash recovery all clean up through <see cref="TearDownAsync"/>.
 /// </summary>
 public sealed class PodSandboxManager(
-    CriShimOptions options, PodStore pods, ContainerStore containers, ContainerManager containerManager,
+    DaemonLayout layout, PodStore pods, ContainerStore containers, ContainerManager containerManager,
     NamespacePins pins, CniManager cni, RuntimeClassRegistry handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
     Stats.StatsCollector stats, LifecycleLocks locks, ILogger<PodSandboxManager> log)
 {
-    string PodDir(string id) => Path.Combine(options.State, "pods", id);
-
     public async Task<PodRecord> RunAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken ct)
     {
         PodConfigValidator.Validate(config);
         var handler = handlers.Resolve(runtimeHandler);
-        if (handler.IsSandboxed && ContainerSpecMapper.PodUserNamespace(config) is not null)
+        if (!handler.Kind.SupportsUserNamespaces && ContainerSpecMapper.PodUserNamespace(config) is not null)
             throw DomainException.Invalid($"runtime handler \"{handler.Name}\" does not support user namespaces (namespace_options.userns_options mode POD)");
         var meta = config.Metadata;
         var id = Ids.New();
@@ -39,7 +37,7 @@ public sealed class PodSandboxManager(
         {
             Id = id, Name = meta.Name, Namespace = meta.Namespace, Uid = meta.Uid, Attempt = meta.Attempt,
             Config = Google.Protobuf.MessageExtensions.ToByteArray(config), RuntimeHandler = runtimeHandler,
-            CreatedAt = DateTimeOffset.UtcNow, PodDir = PodDir(id),
+            CreatedAt = DateTimeOffset.UtcNow, PodDir = layout.PodDir(id),
             CgroupParent = config.Linux?.CgroupParent ?? "",
         };
         using var held = await locks.PodAsync(id, ct);
@@ -83,7 +81,8 @@ public sealed class PodSandboxManager(
         record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs, UserNsPath = pinned.UserNs };
 
         var infraFiles = hostIpc ? files with { Shm = "/dev/shm" } : files;
-        if (ns.Pid == NamespaceMode.Pod && !handler.IsSandboxed)
+        var infra = handler.Kind.Infra(ns.Pid == NamespaceMode.Pod);
+        if (infra == InfraStart.BeforeNetwork)
             record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
 
         if (!hostNetwork)
@@ -97,9 +96,7 @@ public sealed class PodSandboxManager(
             record = record with { Ip = ips.FirstOrDefault(), AdditionalIps = [.. ips.Skip(1)], NetworkSetUp = true };
             await PodFiles.WriteHostsAsync(files.Hosts!, new PodFilesInput { Hostname = config.Hostname, PodIps = ips }, ct);
         }
-        // A sandbox is the pod itself: it always has the infra as first container, started once the network is
-        // there (runsc moves the namespace's interfaces into the sandbox when it starts).
-        if (handler.IsSandboxed)
+        if (infra == InfraStart.AfterNetwork)
             record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
         return record with { State = PodState.Ready, Complete = true };
     }
@@ -112,18 +109,14 @@ public sealed class PodSandboxManager(
             SandboxId = record.Id, RootfsPath = infraRootfs.Path, Args = ["/pause"], PodFiles = files,
             Namespaces = new PodNamespacePaths(record.NetNsPath, record.IpcNsPath, record.UtsNsPath,
                 User: ContainerSpecMapper.PodUserNamespaceInput(config, record.UserNsPath)),
-            CgroupsPath = CgroupsPath(record, record.Id),
+            CgroupsPath = CgroupNaming.For(record, record.Id),
         }));
         var bundle = Path.Combine(record.PodDir, "infra");
-        await BundleWriter.WriteAsync(bundle, handler.IsSandboxed ? SandboxSpec.Adjust(spec) : spec, ct);
+        await BundleWriter.WriteAsync(bundle, handler.Kind.AdjustSpec(spec), ct);
         await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, "infra", bundle, Path.Combine(record.PodDir, "infra.log")), ct);
         await handler.Monitor.StartAsync(record.Id, ct);
         return record.Id;
     }
-
-    /// <summary>kubelet's cgroup parent plus the container ID (cgroupfs driver), or /crishim/ID without a parent.</summary>
-    public static string CgroupsPath(PodRecord pod, string containerId) =>
-        (string.IsNullOrEmpty(pod.CgroupParent) ? "/crishim" : pod.CgroupParent.TrimEnd('/')) + "/" + containerId;
 
     /// <summary>Stops every container and the infra process and tears the network down; the pod stays listed, NotReady.</summary>
     public async Task StopAsync(PodRecord pod, CancellationToken ct)
@@ -165,21 +158,20 @@ public sealed class PodSandboxManager(
     public Task<IReadOnlyList<string>> TearDownAsync(PodRecord pod, CancellationToken ct)
     {
         var handler = handlers.ForOrDefault(pod);
-        // runsc leaves the sandbox's cgroup behind when its create failed.
-        return TearDownAsync(pod.Id, pod.PodDir, [handler], handler.IsSandboxed ? CgroupsPath(pod, pod.Id) : null, ct);
+        return TearDownAsync(pod.Id, pod.PodDir, [handler], handler.Kind.LeftoverCgroup(pod, pod.Id), ct);
     }
 
     /// <summary>Releases what a pod ID with no record may hold (its record was unreadable): the infra under any
     /// handler, network, pins, shm and pod dir. Returns the failed steps.</summary>
     public Task<IReadOnlyList<string>> SweepOrphanAsync(string podId, CancellationToken ct) =>
-        TearDownAsync(podId, PodDir(podId), [.. handlers.All.Where(h => h.IsUsable)], null, ct);
+        TearDownAsync(podId, layout.PodDir(podId), [.. handlers.All.Where(h => h.IsUsable)], null, ct);
 
     /// <summary>IDs that have a pod dir, namespace pins or a CNI result on disk, with or without a record.</summary>
     public IEnumerable<string> IdsOnDisk()
     {
-        var dirs = new[] { Path.Combine(options.State, "pods"), Path.Combine(options.State, "ns") }.Where(Directory.Exists).SelectMany(Directory.GetDirectories);
-        var cniResults = Directory.Exists(Path.Combine(options.State, "cni"))
-            ? Directory.GetFiles(Path.Combine(options.State, "cni"), "*.json").Select(Path.GetFileNameWithoutExtension) : [];
+        var dirs = new[] { layout.PodDirs, layout.NamespacePins }.Where(Directory.Exists).SelectMany(Directory.GetDirectories);
+        var cniResults = Directory.Exists(layout.CniResults)
+            ? Directory.GetFiles(layout.CniResults, "*.json").Select(Path.GetFileNameWithoutExtension) : [];
         return dirs.Select(Path.GetFileName).Concat(cniResults).OfType<string>().Distinct();
     }
 

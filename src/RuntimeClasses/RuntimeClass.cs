@@ -7,7 +7,8 @@ namespace CriShim.RuntimeClasses;
 public sealed class RuntimeClass
 {
     public required string Name { get; init; }
-    public required RuntimeKind Kind { get; init; }
+    /// <summary>How the handler maps pods and containers onto the runtime.</summary>
+    public required IRuntimeKind Kind { get; init; }
     /// <summary>The runtime binary itself (for a sandboxed handler, the binary behind the shim).</summary>
     public required string Binary { get; init; }
     /// <summary>Talks to the runtime (through the shim for a sandboxed handler) with the handler's root and flags.</summary>
@@ -19,6 +20,5 @@ public sealed class RuntimeClass
     /// <summary>Host workarounds in effect, for Status' verbose info.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    public bool IsSandboxed => Kind == RuntimeKind.Sandboxed;
     public bool IsUsable => Problem is null;
 }

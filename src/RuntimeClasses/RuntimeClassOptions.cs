@@ -5,8 +5,8 @@ public sealed class RuntimeClassOptions
 {
     /// <summary>The runtime binary (name on PATH or absolute path); empty means the handler's name.</summary>
     public string Path { get; set; } = "";
-    /// <summary>"oci" or "sandboxed".</summary>
-    public RuntimeKind Kind { get; set; } = RuntimeKind.Oci;
+    /// <summary>A name in <see cref="RuntimeKinds"/>: "oci" or "sandboxed" (any case).</summary>
+    public string Kind { get; set; } = "oci";
     /// <summary>Extra global flags put before every runtime subcommand, written --flag=value.</summary>
     public List<string> Args { get; set; } = [];
     /// <summary>The runtime's --root; empty means STATE/NAME.</summary>
@@ -18,6 +18,6 @@ public sealed class RuntimeClassOptions
         ["runc"] = new() { Path = runcPath },
         ["crun"] = new() { Path = "crun" },
         // --oci-seccomp: apply the spec's seccomp profile inside the sandbox too (runsc ignores it otherwise).
-        ["runsc"] = new() { Path = "runsc", Kind = RuntimeKind.Sandboxed, Args = ["--oci-seccomp"] },
+        ["runsc"] = new() { Path = "runsc", Kind = "sandboxed", Args = ["--oci-seccomp"] },
     };
 }

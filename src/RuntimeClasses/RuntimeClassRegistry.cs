@@ -22,14 +22,14 @@ public sealed class RuntimeClassRegistry
         var configured = options.Runtimes.Count > 0 ? options.Runtimes : RuntimeClassOptions.Defaults(options.Runc);
         if (!configured.ContainsKey(options.DefaultRuntime))
             throw new InvalidOperationException($"defaultRuntime \"{options.DefaultRuntime}\" is not one of the configured runtimes: {string.Join(", ", configured.Keys)}");
-        var monitorDir = Path.Combine(options.State, "mon");
+        var layout = new DaemonLayout(options);
         _byName = new(StringComparer.Ordinal);
         foreach (var (name, o) in configured)
         {
-            var handler = Build(name, o, options, monitorDir, loggers);
+            var handler = Build(name, o, options, layout, loggers);
             _byName[name] = handler;
             if (handler.Problem is { } problem) log.LogWarning("runtime handler {Handler} cannot run pods here: {Problem}", name, problem);
-            else log.LogInformation("runtime handler {Handler}: {Kind} runtime {Binary}", name, handler.Kind, handler.Binary);
+            else log.LogInformation("runtime handler {Handler}: {Kind} runtime {Binary}", name, handler.Kind.Name, handler.Binary);
         }
         DefaultName = options.DefaultRuntime;
         var conmon = RuncClient.ResolveBinary(options.Conmon);
@@ -67,31 +67,26 @@ public sealed class RuntimeClassRegistry
     /// <summary>The handler of a pod, or the default one for records whose pod is gone (cleanup after a crash).</summary>
     public RuntimeClass ForOrDefault(PodRecord? pod) => pod is null ? Default : Find(pod.RuntimeHandler) ?? Default;
 
-    static RuntimeClass Build(string name, RuntimeClassOptions o, CriShimOptions options, string monitorDir, ILoggerFactory loggers)
+    static RuntimeClass Build(string name, RuntimeClassOptions o, CriShimOptions options, DaemonLayout layout, ILoggerFactory loggers)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('/') || name is "." or "..")
             throw new InvalidOperationException($"invalid runtime handler name \"{name}\"");
+        var kind = RuntimeKinds.Find(o.Kind) ?? throw new InvalidOperationException(
+            $"runtime handler \"{name}\": unknown kind \"{o.Kind}\"; known kinds: {string.Join(", ", RuntimeKinds.Names)}");
         var binary = RuncClient.ResolveBinary(string.IsNullOrEmpty(o.Path) ? name : o.Path);
-        var root = string.IsNullOrEmpty(o.Root) ? Path.Combine(options.State, name) : o.Root;
+        var root = string.IsNullOrEmpty(o.Root) ? layout.RuntimeRoot(name) : o.Root;
         string? problem = null;
         var notes = new List<string>();
         if (!File.Exists(binary)) problem = $"runtime binary \"{binary}\" not found (make deps installs runc, crun and runsc)";
         else if (Path.GetFileName(binary) == "crun" && HostChecks.HybridCgroup2Controllers() is { Count: > 0 } controllers)
             problem = HostChecks.CrunHybridProblem(controllers);
 
-        // A sandboxed runtime runs behind the shim, for conmon and for the daemon's own calls alike.
-        var command = binary;
-        if (o.Kind == RuntimeKind.Sandboxed && problem is null)
-        {
-            var hide = HostChecks.NetnsShowsRootOnlySysctl();
-            if (hide) notes.Add("pod network namespaces show /proc/sys/net/core/rmem_default (kernel 6.x), which runsc takes for the host's namespace: create/start run with /proc/sys/net hidden");
-            command = SandboxShim.Write(Path.Combine(options.State, "shim", name), binary, hide);
-        }
+        var command = problem is null ? kind.PrepareCommand(binary, layout.ShimDir(name), notes) : binary;
         var runtime = new RuncClient(command, root, loggers.CreateLogger<RuncClient>()) { ExtraGlobalArgs = o.Args };
-        var settings = new MonitorSettings(options.Conmon, runtime.Binary, runtime.Root, monitorDir) { RuntimeArgs = o.Args };
+        var settings = new MonitorSettings(options.Conmon, runtime.Binary, runtime.Root, layout.MonitorDir) { RuntimeArgs = o.Args };
         return new RuntimeClass
         {
-            Name = name, Kind = o.Kind, Binary = binary, Runtime = runtime, Problem = problem, Notes = notes,
+            Name = name, Kind = kind, Binary = binary, Runtime = runtime, Problem = problem, Notes = notes,
             Monitor = new ContainerMonitor(settings, runtime, loggers.CreateLogger<ContainerMonitor>()),
         };
     }

@@ -1,6 +1,5 @@
 using CriShim.Config;
 using CriShim.Cri;
-using CriShim.Pods;
 using CriShim.Oci.Cgroups;
 using CriShim.Stores;
 using Runtime.V1;
@@ -12,30 +11,27 @@ namespace CriShim.Stats;
 /// Nano cores are computed between consecutive samples of the same container or pod.
 /// </summary>
 public sealed class StatsCollector(
-    CriShimOptions options, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
+    DaemonLayout layout, CgroupStatsReader cgroups, NanoCoresTracker cores, FilesystemUsageCache fsUsage,
     NetworkStatsReader network, ContainerStore containers, RuntimeClasses.RuntimeClassRegistry handlers, ListItemCache items)
 {
     /// <summary>How many containers' stats are read at once: the cgroup reads are blocking file reads, a sandbox's a process.</summary>
     static readonly int Parallelism = Math.Clamp(Environment.ProcessorCount, 2, 8);
 
-    public string WritableLayerDir(string containerId) => Path.Combine(options.Root, "rw", containerId, "upper");
+    public string WritableLayerDir(string containerId) => layout.WritableUpper(containerId);
 
     public async Task<ContainerStats> ContainerAsync(ContainerRecord c, PodRecord? pod, CancellationToken ct)
     {
         var stats = new ContainerStats { Attributes = items.AttributesOf(c) };
         var now = RecordMapping.UnixNanos(DateTimeOffset.UtcNow);
         var handler = handlers.ForOrDefault(pod);
-        // In a sandbox the workload runs in the sandbox process: its kernel counts per container.
-        var sample = pod is null ? null
-            : handler.IsSandboxed ? await RuntimeClasses.SandboxStats.ReadAsync(handler, c.Id, ct)
-            : cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id));
+        var sample = pod is null ? null : await handler.Kind.ContainerUsageAsync(handler, c.Id, CgroupNaming.For(pod, c.Id), cgroups, ct);
         stats.Cpu = Cpu(c.Id, sample, now);
         stats.Memory = Memory(sample, now);
         var usage = await fsUsage.GetAsync(WritableLayerDir(c.Id), ct);
         stats.WritableLayer = new global::Runtime.V1.FilesystemUsage
         {
             Timestamp = usage?.TimestampNanos ?? now,
-            FsId = new FilesystemIdentifier { Mountpoint = Path.Combine(options.Root, "rw") },
+            FsId = new FilesystemIdentifier { Mountpoint = layout.WritableLayers },
             UsedBytes = new UInt64Value { Value = usage?.UsedBytes ?? 0 },
             InodesUsed = new UInt64Value { Value = usage?.InodesUsed ?? 0 },
         };
@@ -67,11 +63,9 @@ public sealed class StatsCollector(
         var members = containers.InPod(pod.Id).Where(c => c.Complete).ToList();
         stats.Linux.Containers.Add(await ContainersAsync(members.Where(c => c.State == ContainerRunState.Running).Select(c => (c, (PodRecord?)pod)).ToList(), ct));
 
-        // The pod's own cgroup when kubelet gave one; else the sum of its containers.
-        // A sandbox's own cgroup (its infra's) holds the sandbox process, so the whole pod.
+        // The pod's own cgroup when kubelet gave one; else where the runtime kind counts the pod.
         var sample = !string.IsNullOrEmpty(pod.CgroupParent) ? cgroups.Read(pod.CgroupParent)
-            : handlers.ForOrDefault(pod).IsSandboxed ? cgroups.Read(PodSandboxManager.CgroupsPath(pod, pod.Id))
-            : Sum(members.Select(c => cgroups.Read(PodSandboxManager.CgroupsPath(pod, c.Id))), now);
+            : handlers.ForOrDefault(pod).Kind.PodUsage(pod, members.Select(c => c.Id), cgroups);
         stats.Linux.Cpu = Cpu(PodKey(pod.Id), sample, now);
         stats.Linux.Memory = Memory(sample, now);
         stats.Linux.Process = new ProcessUsage { Timestamp = now, ProcessCount = new UInt64Value { Value = sample?.PidsCurrent ?? 0 } };
@@ -121,23 +115,5 @@ public sealed class StatsCollector(
         if (sample.MemoryPageFaults is { } pf) memory.PageFaults = new UInt64Value { Value = pf };
         if (sample.MemoryMajorPageFaults is { } mpf) memory.MajorPageFaults = new UInt64Value { Value = mpf };
         return memory;
-    }
-
-    static CgroupStats? Sum(IEnumerable<CgroupStats?> samples, long now)
-    {
-        var list = samples.OfType<CgroupStats>().ToList();
-        if (list.Count == 0) return null;
-        static ulong? Add(IEnumerable<ulong?> values) => values.Any(v => v.HasValue) ? values.Aggregate(0UL, (a, v) => a + (v ?? 0)) : null;
-        return new CgroupStats
-        {
-            TimestampNanos = list.Max(s => s.TimestampNanos),
-            CpuUsageCoreNanoSeconds = Add(list.Select(s => s.CpuUsageCoreNanoSeconds)),
-            MemoryUsageBytes = Add(list.Select(s => s.MemoryUsageBytes)),
-            MemoryWorkingSetBytes = Add(list.Select(s => s.MemoryWorkingSetBytes)),
-            MemoryRssBytes = Add(list.Select(s => s.MemoryRssBytes)),
-            MemoryPageFaults = Add(list.Select(s => s.MemoryPageFaults)),
-            MemoryMajorPageFaults = Add(list.Select(s => s.MemoryMajorPageFaults)),
-            PidsCurrent = Add(list.Select(s => s.PidsCurrent)),
-        };
     }
 }

@@ -39,7 +39,7 @@ public sealed class KeyedLock
             waiter.Node = entry.Queue.AddLast(waiter);
         }
         await using (ct.Register(() => Abandon(key, entry, waiter)))
-            await waiter.Granted.Task.ConfigureAwait(false);
+            await waiter.Granted.Task;
         return new Holder(this, key, entry, exclusive);
     }
 

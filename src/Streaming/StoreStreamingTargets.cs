@@ -23,9 +23,8 @@ public sealed class StoreStreamingTargets(ContainerStore containers, PodStore po
         var record = pods.Find(podSandboxId);
         // A host-network pod has no pinned netns: its ports are the daemon's own network namespace's.
         if (record is not { State: PodState.Ready, Complete: true }) return Task.FromResult<PodTarget?>(null);
-        // A sandbox on the pod network serves the pod IP from its own stack: dial that, from here.
-        var address = handlers.ForOrDefault(record).IsSandboxed && record.NetNsPath is not null
-                      && System.Net.IPAddress.TryParse(record.Ip, out var ip) ? ip : null;
+        // The runtime kind says what to dial in the pod's namespace (a sandbox serves the pod IP from its own stack).
+        var address = handlers.ForOrDefault(record).Kind.DialAddress(record);
         return Task.FromResult<PodTarget?>(new PodTarget(record.Id, record.NetNsPath ?? "/proc/self/ns/net", address));
     }
 }

@@ -8,8 +8,7 @@ public static class StreamingServices
 {
     /// <summary>
     /// Registers the streaming server (started with the daemon as a hosted service) and its pod dialer.
-    /// The daemon must register its own <see cref="IStreamingTargets"/>; until it does every lookup answers
-    /// "not found".
+    /// The caller registers the <see cref="IStreamingTargets"/> the server looks containers and pods up in.
     /// </summary>
     public static IServiceCollection AddStreaming(this IServiceCollection services, CriShimOptions options)
     {
@@ -17,19 +16,11 @@ public static class StreamingServices
         services.TryAddSingleton(options.Streaming with
         {
             ConmonBinary = options.Conmon,
-            // Short: conmon's attach socket for each exec lives below it.
-            ScratchDir = Path.Combine(options.State, "x"),
+            ScratchDir = new DaemonLayout(options).ExecScratch,
         });
         services.TryAddSingleton<IPodDialer, NetNsPodDialer>();
-        services.TryAddSingleton<IStreamingTargets, NoStreamingTargets>();
         services.AddSingleton<StreamingServer>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamingServer>());
         return services;
-    }
-
-    sealed class NoStreamingTargets : IStreamingTargets
-    {
-        public Task<ContainerTarget?> FindRunningContainerAsync(string containerId, CancellationToken ct) => Task.FromResult<ContainerTarget?>(null);
-        public Task<PodTarget?> FindReadyPodAsync(string podSandboxId, CancellationToken ct) => Task.FromResult<PodTarget?>(null);
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using CriShim.Oci.IO;
 using CriShim.Streaming.WebSockets;
 using Microsoft.Extensions.Logging;
 
@@ -50,21 +51,13 @@ public sealed class WebSocketPortForward(ChannelWebSocket socket, PortForwardStr
     }
 
     /// <summary>Reads from one stream, writes to another.</summary>
-    sealed class DuplexStream(Stream reader, Stream writer) : Stream
+    sealed class DuplexStream(Stream reader, Stream writer) : ForwardOnlyStream
     {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => reader.ReadAsync(buffer, ct);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => reader.ReadAsync(buffer, offset, count, ct);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => writer.WriteAsync(buffer, ct);
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => writer.WriteAsync(buffer, offset, count, ct);
-        public override int Read(byte[] buffer, int offset, int count) => reader.Read(buffer, offset, count);
-        public override void Write(byte[] buffer, int offset, int count) => writer.Write(buffer, offset, count);
         public override bool CanRead => true;
         public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => reader.ReadAsync(buffer, ct);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => writer.WriteAsync(buffer, ct);
+        public override int Read(Span<byte> buffer) => reader.Read(buffer);
+        public override void Write(ReadOnlySpan<byte> buffer) => writer.Write(buffer);
     }
 }

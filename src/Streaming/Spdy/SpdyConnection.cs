@@ -241,7 +241,7 @@ public sealed class SpdyConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Shutdown();
-        if (_readLoop is not null) await _readLoop.ConfigureAwait(false);
+        if (_readLoop is not null) await _readLoop;
         await _idleTimer.DisposeAsync();
         _framer.Dispose();
         _writeLock.Dispose();

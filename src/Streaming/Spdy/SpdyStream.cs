@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using CriShim.Oci.IO;
 
 namespace CriShim.Streaming.Spdy;
 
@@ -7,7 +8,7 @@ namespace CriShim.Streaming.Spdy;
 /// DATA frames; <see cref="CloseWriteAsync"/> half-closes with an empty FIN frame, <see cref="ResetAsync"/>
 /// aborts both directions with RST_STREAM.
 /// </summary>
-public sealed class SpdyStream : Stream
+public sealed class SpdyStream : ForwardOnlyStream
 {
     readonly SpdyConnection _connection;
     // Bounded: a slow consumer stalls the connection's read loop, which is TCP back-pressure on the peer. The
@@ -121,15 +122,4 @@ public sealed class SpdyStream : Stream
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override Task FlushAsync(CancellationToken ct) => Task.CompletedTask;
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text;
+using CriShim.Oci.IO;
 using Microsoft.Extensions.Logging;
 
 namespace CriShim.Streaming.WebSockets;
@@ -230,22 +231,11 @@ public sealed class ChannelWebSocket : IAsyncDisposable
         _sendLock.Dispose();
     }
 
-    sealed class OutputStream(ChannelWebSocket owner, byte channel) : Stream
+    sealed class OutputStream(ChannelWebSocket owner, byte channel) : ForwardOnlyStream
     {
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) =>
-            new(owner.SendAsync(channel, buffer, ct));
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-            owner.SendAsync(channel, buffer.AsMemory(offset, count), ct);
-        public override void Write(byte[] buffer, int offset, int count) =>
-            owner.SendAsync(channel, buffer.AsMemory(offset, count), CancellationToken.None).GetAwaiter().GetResult();
         public override bool CanRead => false;
         public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) =>
+            new(owner.SendAsync(channel, buffer, ct));
     }
 }

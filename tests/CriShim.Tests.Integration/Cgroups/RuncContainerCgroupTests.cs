@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CriShim.Oci.Cgroups;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Cgroups;
 
@@ -18,7 +19,8 @@ public class RuncContainerCgroupTests
         var state = Path.Combine(work, "state");
         try
         {
-            CreateBundle(work, containerPath);
+            TestBundle.Create(work, id, ["sleep", "300"], cgroupsPath: containerPath,
+                configure: config => config["linux"]!["resources"] = new JsonObject { ["memory"] = new JsonObject { ["limit"] = 64L << 20 } });
             Shell($"runc --root {state} run -d --bundle {work} {id} >/dev/null 2>&1 </dev/null");
             var reader = new CgroupStatsReader(pod.Layout);
 
@@ -28,8 +30,8 @@ public class RuncContainerCgroupTests
             Assert.That(pod.Layout.Resolve(containerPath).AllDirectories.All(Directory.Exists), Is.True,
                 "runc creates the cgroup in every hierarchy we resolve");
             Assert.That(container!.MemoryLimitBytes, Is.EqualTo(64UL << 20));
-            Assert.That(container.CpuUsageCoreNanoSeconds, Is.Not.Null);
-            Assert.That(container.MemoryWorkingSetBytes, Is.Not.Null);
+            Assert.That(container.CpuUsageCoreNanoSeconds, Is.GreaterThan(0UL), "sleep was started, so it used some CPU");
+            Assert.That(container.MemoryWorkingSetBytes, Is.Not.Null.And.LessThanOrEqualTo(64UL << 20), "read, and within the limit");
             Assert.That(reader.ReadOomKillCount(containerPath), Is.EqualTo(0UL));
             Assert.That(podStats.PidsCurrent, Is.EqualTo(1UL), "the pod cgroup counts its containers' tasks");
 
@@ -43,23 +45,6 @@ public class RuncContainerCgroupTests
             Shell($"runc --root {state} delete -f {id} >/dev/null 2>&1 || true");
             Directory.Delete(work, recursive: true);
         }
-    }
-
-    private static void CreateBundle(string dir, string cgroupsPath)
-    {
-        var bin = Path.Combine(dir, "rootfs", "bin");
-        Directory.CreateDirectory(bin);
-        foreach (var sub in new[] { "proc", "sys", "dev" })
-            Directory.CreateDirectory(Path.Combine(dir, "rootfs", sub));
-        File.Copy("/bin/busybox", Path.Combine(bin, "busybox"));
-        File.CreateSymbolicLink(Path.Combine(bin, "sleep"), "busybox");
-        Shell($"cd {dir} && runc spec");
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!;
-        config["process"]!["args"] = new JsonArray("sleep", "300");
-        config["process"]!["terminal"] = false;
-        config["linux"]!["cgroupsPath"] = cgroupsPath;
-        config["linux"]!["resources"] = new JsonObject { ["memory"] = new JsonObject { ["limit"] = 64L << 20 } };
-        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
     }
 
     private static void Shell(string command)

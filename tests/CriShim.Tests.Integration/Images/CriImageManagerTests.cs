@@ -30,7 +30,7 @@ public sealed class CriImageManagerTests
         await _daemon.PullAsync(name);
         var status = await _daemon.StatusAsync(name);
         Assert.That(status, Is.Not.Null);
-        Assert.That(status!.Id, Is.Not.Empty);
+        Assert.That(status!.Id, Does.Match("^sha256:[0-9a-f]{64}$"));
         Assert.That(status.Size, Is.GreaterThan(0UL));
         check(status);
         await RemoveByStatusAsync(name);

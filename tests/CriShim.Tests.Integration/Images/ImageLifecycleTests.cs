@@ -115,7 +115,7 @@ public sealed class ImageLifecycleTests
         Assert.That(Directory.Exists(shared), Is.True);
         Assert.That(File.Exists(Path.Combine(shared, "bin", "busybox")), Is.True);
         Assert.That(Directory.Exists(siblingLayers[1]), Is.False, "the sibling's own layer is gone");
-        Assert.That(await daemon.StatusAsync(Ref("busybox:1.35")), Is.Not.Null);
+        Assert.That((await daemon.StatusAsync(Ref("busybox:1.35")))?.Id, Is.EqualTo(busybox), "the image sharing the layer stays");
     }
 
     [Test]

@@ -188,8 +188,9 @@ public sealed class ImagePullTests
 
         Assert.That(ids.Distinct().Count(), Is.EqualTo(1));
         var images = await daemon.ListAsync();
-        Assert.That(images, Has.Count.EqualTo(1));
-        Assert.That(Directory.GetDirectories(Path.Combine(daemon.Root, "images", "layers")), Has.Length.EqualTo(3));
+        Assert.That(images.Select(i => i.Id), Is.EqualTo(new[] { ids[0] }), "one image, the one every pull answered");
+        Assert.That(Directory.GetDirectories(Path.Combine(daemon.Root, "images", "layers")), Is.EquivalentTo(await daemon.LayerDirsAsync(ids[0])).And.Length.EqualTo(3),
+            "each of its three layers unpacked once, and nothing else");
         Assert.That(Directory.GetFileSystemEntries(Path.Combine(daemon.Root, "images", "tmp")), Is.Empty);
     }
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using CriShim.Oci.Monitor;
 using CriShim.Oci.Runc;
-using CriShim.Tests.Integration.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Monitor;
 
@@ -216,20 +216,6 @@ public sealed class ContainerMonitorTests
         var exit = await WaitExit(_monitor, id);
         Assert.That(exit.ExitCode, Is.Zero);
         Assert.That(File.ReadAllText(spec.LogPath), Does.Contain("stdout F on-tty"));
-    }
-
-    [Test]
-    public async Task Resize_through_the_control_fifo_changes_the_terminal_size()
-    {
-        var id = "mon-tty-" + Guid.NewGuid().ToString("N")[..6];
-        _ids.Add(id);
-        var bundle = TestBundle.Create(_dir.Sub(id), id, ["sh", "-c", "sleep 1; stty size"], terminal: true);
-        var spec = new ContainerLaunchSpec(id, id, bundle, Path.Combine(_dir.Path, "logs", id + ".log")) { Terminal = true };
-        await _monitor.CreateAsync(spec);
-        await _monitor.StartAsync(id);
-        await _monitor.ResizeAsync(id, bundle, 33, 111);
-        await WaitExit(_monitor, id);
-        Assert.That(File.ReadAllText(spec.LogPath), Does.Contain("stdout F 33 111"));
     }
 
     [Test]

@@ -1,7 +1,8 @@
+using CriShim.Tests.Integration.Runc;
 using System.Diagnostics;
 using CriShim.Oci.Monitor;
 using CriShim.Oci.Runc;
-using CriShim.Tests.Integration.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Monitor;
 

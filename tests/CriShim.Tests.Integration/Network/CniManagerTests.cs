@@ -17,6 +17,14 @@ public sealed class CniManagerTests
     [TearDown]
     public void TearDown() => _env.Dispose();
 
+    private string CacheFile(string podId) => Path.Combine(_env.Settings.CacheDir, podId + ".json");
+
+    /// <summary>The ADD result cached for the pod, or null when there is no cache or it holds none.</summary>
+    private string? CachedResult(string podId) => File.Exists(CacheFile(podId))
+        ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(CacheFile(podId)))!.AsObject()
+            .FirstOrDefault(p => p.Key.Equals("Result", StringComparison.OrdinalIgnoreCase)).Value?.ToJsonString()
+        : null;
+
     private async Task<(CniPod Pod, PodNamespaces Ns)> PodAsync(string id, params CniPortMapping[] ports)
     {
         var ns = await _env.Pins.CreateAsync(id, new PodNamespaceRequest { Hostname = id });
@@ -63,8 +71,7 @@ public sealed class CniManagerTests
         var ping = NetworkTestEnv.Run("nsenter", "--net=" + ns.NetNs, "/bin/busybox", "ping", "-c", "1", "-W", "3", NetworkTestEnv.Gateway);
         Assert.That(ping.Code, Is.Zero, ping.Out);
         Assert.That(_env.AllocatedIps(), Does.Contain(ip));
-        Assert.That((await _env.Cni.GetResultAsync("cnipod1"))!.PodIps.Single().ToString(), Is.EqualTo(ip));
-        await _env.Cni.CheckAsync("cnipod1");
+        Assert.That(File.Exists(CacheFile("cnipod1")), Is.True, "the attachment is cached for DEL after a restart");
 
         await _env.Cni.TearDownAsync("cnipod1");
         Assert.That(_env.AllocatedIps(), Is.Empty, "host-local released the address");
@@ -96,7 +103,7 @@ public sealed class CniManagerTests
         await _env.Pins.RemoveAsync("cnipod3");
         await _env.Cni.TearDownAsync("cnipod3");
         Assert.That(_env.AllocatedIps(), Is.Empty);
-        Assert.That(await _env.Cni.GetResultAsync("cnipod3"), Is.Null);
+        Assert.That(File.Exists(CacheFile("cnipod3")), Is.False);
     }
 
     [Test]
@@ -123,7 +130,8 @@ public sealed class CniManagerTests
         var e = Assert.ThrowsAsync<CniException>(() => _env.Cni.SetUpAsync(pod));
         Assert.That(e!.Plugin, Is.EqualTo("bridge"));
         Assert.That(e.Message, Does.Contain("subnet").IgnoreCase);
-        Assert.That(await _env.Cni.GetResultAsync("cnipod5"), Is.Null);
+        // The undo's DEL may fail on the same bad config: then the cache stays for a later DEL, but holds no result.
+        Assert.That(CachedResult("cnipod5"), Is.Null);
         await _env.Pins.RemoveAsync("cnipod5");
     }
 

@@ -1,5 +1,5 @@
 using CriShim.Oci.Network;
-using CriShim.Tests.Integration.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Network;
 
@@ -50,7 +50,7 @@ public sealed class NamespacePinsTests
     {
         var ns = await _pins.CreateAsync("hostnet", new PodNamespaceRequest { Network = false, Hostname = "h" });
         Assert.That(ns.NetNs, Is.Null);
-        Assert.That(ns.IpcNs, Is.Not.Null);
+        Assert.That(File.Exists(ns.IpcNs), Is.True, "the ipc namespace is pinned to a file");
         Assert.That(MountsUnder(), Is.EqualTo(2));
         await _pins.RemoveAsync("hostnet");
         Assert.That(MountsUnder(), Is.Zero);

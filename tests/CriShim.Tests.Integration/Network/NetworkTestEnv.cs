@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using CriShim.Oci.Network;
-using CriShim.Tests.Integration.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Network;
 

@@ -2,7 +2,7 @@ using System.Text;
 using CriShim.Oci.Monitor;
 using CriShim.Oci.Network;
 using CriShim.Oci.Runc;
-using CriShim.Tests.Integration.Runc;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Network;
 

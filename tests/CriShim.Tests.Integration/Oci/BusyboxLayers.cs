@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using CriShim.Oci.Rootfs;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Oci;
 
@@ -16,12 +16,8 @@ internal sealed class BusyboxLayers : IDisposable
 
     public BusyboxLayers()
     {
-        var bin = Path.Combine(Base, "bin");
-        Directory.CreateDirectory(bin);
-        File.Copy("/bin/busybox", Path.Combine(bin, "busybox"));
-        foreach (var applet in Run("/bin/busybox", "--list").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            if (applet != "busybox") File.CreateSymbolicLink(Path.Combine(bin, applet), "busybox");
-        foreach (var dir in new[] { "etc", "proc", "sys", "dev", "tmp", "root", "home/app", "mnt" })
+        TestBundle.PopulateRootfs(Base);
+        foreach (var dir in new[] { "home/app", "mnt" })
             Directory.CreateDirectory(Path.Combine(Base, dir));
         File.WriteAllText(Path.Combine(Base, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n");
         File.WriteAllText(Path.Combine(Base, "etc", "group"), "root:x:0:\nwheel:x:10:root,app\napp:x:1000:\n");
@@ -49,16 +45,6 @@ internal sealed class BusyboxLayers : IDisposable
     }
 
     public void Track(string mountPoint) => _mounts.Add(mountPoint);
-
-    public static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return output;
-    }
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using CriShim.Streaming;
+using CriShim.Tests.Integration.Support;
 
 namespace CriShim.Tests.Integration.Streaming;
 
@@ -27,7 +28,7 @@ sealed class ConmonContainer : IAsyncDisposable
         var bundle = Path.Combine(dir, "bundle");
         var root = Path.Combine(dir, "runc");
         foreach (var d in new[] { root, Path.Combine(dir, "exits"), Path.Combine(dir, "sock") }) Directory.CreateDirectory(d);
-        BusyboxBundle.Create(bundle, args, netNsPath: null, terminal: tty, cgroupName: id);
+        TestBundle.Create(bundle, id, args, terminal: tty);
         var conmonArgs = new List<string>
         {
             "--api-version", "1", "-c", id, "-u", id, "-n", id, "-r", "/usr/sbin/runc", "-b", bundle,

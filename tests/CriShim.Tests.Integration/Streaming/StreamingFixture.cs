@@ -1,5 +1,6 @@
 using CriShim.Streaming;
 using CriShim.Streaming.PortForward;
+using CriShim.Tests.Integration.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -40,7 +41,9 @@ public sealed class StreamingFixture
         await Sh.RunAsync("ip", "netns", "exec", NetNsName, "ip", "link", "set", "lo", "up");
 
         var bundle = Path.Combine(Dir, ContainerId);
-        BusyboxBundle.Create(bundle, ["sh", "-c", "nc -ll -p 8080 -e cat & httpd -f -p 8081 -h /www & exec sleep 100000"], NetNsPath);
+        TestBundle.Create(bundle, ContainerId, ["sh", "-c", "nc -ll -p 8080 -e cat & httpd -f -p 8081 -h /www & exec sleep 100000"], NetNsPath);
+        Directory.CreateDirectory(Path.Combine(bundle, "rootfs", "www"));
+        File.WriteAllText(Path.Combine(bundle, "rootfs", "www", "index.html"), "hello from the pod\n");
         await Sh.RunAsync("sh", "-c", $"cd {bundle} && runc --root {RuncRoot} run -d {ContainerId} </dev/null >/dev/null 2>{Dir}/run.log");
 
         Server = new StreamingServer(new StreamingServerOptions

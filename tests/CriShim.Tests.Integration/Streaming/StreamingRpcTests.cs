@@ -1,11 +1,9 @@
 using CriShim.Errors;
 using System.Text;
-using CriShim.Config;
 using CriShim.Cri;
 using CriShim.Streaming;
 using CriShim.Streaming.PortForward;
 using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runtime.V1;
 using static CriShim.Tests.Integration.Streaming.StreamingFixture;
@@ -39,14 +37,7 @@ public class StreamingRpcTests
         protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
     }
 
-    static RuntimeServiceHandler Handler(StreamingServer? server = null)
-    {
-        var services = new ServiceCollection()
-            .AddSingleton(server ?? Server)
-            .AddSingleton<IStreamingTargets, Targets>()
-            .BuildServiceProvider();
-        return new RuntimeServiceHandler(new CriShimOptions(), new RuntimeState(), services, NullLogger<RuntimeServiceHandler>.Instance);
-    }
+    static StreamingRpcs Handler(StreamingServer? server = null) => new(server ?? Server, new Targets());
 
     static ErrorKind CodeOf(AsyncTestDelegate call) => Assert.ThrowsAsync<DomainException>(call)!.Kind;
 

@@ -17,15 +17,19 @@ public class CgroupServicesResolutionTests
             .AddSingleton<CgroupStatsReader>()
             .AddSingleton<NetworkStatsReader>()
             .AddSingleton<FilesystemUsageCache>()
-            .AddSingleton<StatsCollector>()
             .AddSingleton<CgroupUpdater>()
             .AddSingleton<CgroupCleaner>();
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
-        var usage = await provider.GetRequiredService<StatsCollector>().ReadContainerAsync("c1", "/kubepods/c1", null);
+        var stats = provider.GetRequiredService<CgroupStatsReader>().Read("/kubepods/c1");
 
-        Assert.That(usage!.Cgroup.MemoryUsageBytes, Is.EqualTo(4096UL));
-        Assert.That(provider.GetRequiredService<CgroupUpdater>(), Is.Not.Null);
-        Assert.That(provider.GetRequiredService<CgroupCleaner>(), Is.Not.Null);
+        Assert.That(stats!.MemoryUsageBytes, Is.EqualTo(4096UL));
+        fs.Write("unified", "/kubepods/c1", "memory.max", "max\n");
+        provider.GetRequiredService<CgroupUpdater>().Apply("/kubepods/c1", new CgroupResources { MemoryLimitBytes = 1 << 20 });
+        Assert.That(fs.Read("unified", "/kubepods/c1", "memory.max"), Is.EqualTo((1 << 20).ToString()), "the resolved updater writes through the layout");
+        var empty = fs.Layout.Resolve("/kubepods/empty").Unified!;
+        Directory.CreateDirectory(empty);
+        var removed = await provider.GetRequiredService<CgroupCleaner>().RemoveAsync("/kubepods/empty");
+        Assert.That((removed.Success, Directory.Exists(empty)), Is.EqualTo((true, false)), "the resolved cleaner removes through the layout");
     }
 }

@@ -24,7 +24,10 @@ public class CgroupUpdaterTests
         Assert.That(fs.Read("unified", Pod, "memory.max"), Is.EqualTo((64 << 20).ToString()));
         Assert.That(fs.Read("unified", Pod, "pids.max"), Is.EqualTo("max"));
         Assert.That(fs.Read("unified", Pod, "cpuset.cpus"), Is.EqualTo("0"));
-        Assert.That(result.Applied, Has.Count.EqualTo(5));
+        Assert.That(result.Applied.Select(a => a[(a.LastIndexOf('/') + 1)..]), Is.EquivalentTo(new[]
+        {
+            "cpu.weight=39", "cpu.max=50000 100000", $"memory.max={64 << 20}", "pids.max=max", "cpuset.cpus=0",
+        }), "the result reports what was written");
         Assert.That(result.Skipped, Is.Empty);
     }
 

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
-using CriShim.Config;
 using CriShim.Cri;
 using CriShim.Stores;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Runtime.V1;
 
@@ -38,24 +36,25 @@ public sealed class ListItemCacheTests
         Complete = true, State = ContainerRunState.Running,
     };
 
-    (RuntimeServiceHandler Handler, PodStore Pods, ContainerStore Containers) Build()
+    (PodSandboxRpcs Handler, ContainerRpcs ContainerHandler, PodStore Pods, ContainerStore Containers) Build()
     {
-        var services = new ServiceCollection()
-            .AddSingleton(new PodStore(Path.Combine(_dir, "pods"), NullLogger<PodStore>.Instance))
-            .AddSingleton(new ContainerStore(Path.Combine(_dir, "containers"), NullLogger<ContainerStore>.Instance))
-            .AddSingleton<ListItemCache>()
-            .BuildServiceProvider();
-        var handler = new RuntimeServiceHandler(new CriShimOptions(), new RuntimeState(), services, NullLogger<RuntimeServiceHandler>.Instance);
-        return (handler, services.GetRequiredService<PodStore>(), services.GetRequiredService<ContainerStore>());
+        var pods = new PodStore(Path.Combine(_dir, "pods"), NullLogger<PodStore>.Instance);
+        var containers = new ContainerStore(Path.Combine(_dir, "containers"), NullLogger<ContainerStore>.Instance);
+        var lookups = new StoreLookups(pods, containers);
+        var listItems = new ListItemCache();
+        // The list RPCs answer from the stores alone: the managers, runtime classes, cgroups and locks are never reached.
+        var handler = new PodSandboxRpcs(null!, pods, containers, lookups, listItems);
+        var containerHandler = new ContainerRpcs(null!, null!, null!, null!, pods, containers, lookups, listItems, NullLogger<ContainerRpcs>.Instance);
+        return (handler, containerHandler, pods, containers);
     }
 
-    async Task<IReadOnlyList<PodSandbox>> ListPods(RuntimeServiceHandler handler) =>
+    static async Task<IReadOnlyList<PodSandbox>> ListPods(PodSandboxRpcs handler) =>
         (await handler.ListPodSandbox(new ListPodSandboxRequest(), null!)).Items;
 
     [Test]
     public async Task AnUnchangedRecord_IsListedWithTheSameBuiltItem_OnEveryCall()
     {
-        var (handler, pods, _) = Build();
+        var (handler, _, pods, _) = Build();
         await pods.SaveAsync(Pod("a", DateTimeOffset.UnixEpoch));
 
         var first = (await ListPods(handler)).Single();
@@ -68,7 +67,7 @@ public sealed class ListItemCacheTests
     [Test]
     public async Task AChangedRecord_IsListedWithAFreshItem_ShowingTheChange()
     {
-        var (handler, pods, _) = Build();
+        var (handler, _, pods, _) = Build();
         await pods.SaveAsync(Pod("a", DateTimeOffset.UnixEpoch));
         var before = (await ListPods(handler)).Single();
 
@@ -83,25 +82,25 @@ public sealed class ListItemCacheTests
     [Test]
     public async Task ARemovedRecord_VanishesFromTheList()
     {
-        var (handler, pods, containers) = Build();
+        var (handler, containerHandler, pods, containers) = Build();
         await pods.SaveAsync(Pod("a", DateTimeOffset.UnixEpoch));
         await pods.SaveAsync(Pod("b", DateTimeOffset.UnixEpoch.AddSeconds(1)));
         await containers.SaveAsync(Container("c1", "a"));
         await containers.SaveAsync(Container("c2", "b"));
         await ListPods(handler);
-        await handler.ListContainers(new ListContainersRequest(), null!);
+        await containerHandler.ListContainers(new ListContainersRequest(), null!);
 
         await pods.DeleteAsync("a");
         await containers.DeleteAsync("c1");
 
         Assert.That((await ListPods(handler)).Select(p => p.Id), Is.EqualTo(new[] { "b" }));
-        Assert.That((await handler.ListContainers(new ListContainersRequest(), null!)).Containers.Select(c => c.Id), Is.EqualTo(new[] { "c2" }));
+        Assert.That((await containerHandler.ListContainers(new ListContainersRequest(), null!)).Containers.Select(c => c.Id), Is.EqualTo(new[] { "c2" }));
     }
 
     [Test]
     public async Task PodsAreListedOldestFirst_AndFiltersKeepThatOrder()
     {
-        var (handler, pods, _) = Build();
+        var (handler, _, pods, _) = Build();
         await pods.SaveAsync(Pod("late", DateTimeOffset.UnixEpoch.AddSeconds(2)));
         await pods.SaveAsync(Pod("early", DateTimeOffset.UnixEpoch));
         await pods.SaveAsync(Pod("middle", DateTimeOffset.UnixEpoch.AddSeconds(1)));

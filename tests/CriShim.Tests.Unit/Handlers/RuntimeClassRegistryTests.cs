@@ -89,7 +89,7 @@ public class RuntimeClassRegistryTests
         var handlers = new RuntimeClassRegistry(new CriShimOptions { State = _state, Runc = "/bin/true" }, NullLoggerFactory.Instance);
         Assert.That(handlers.All.Select(h => h.Name), Is.EquivalentTo(new[] { "runc", "crun", "runsc" }));
         Assert.That(handlers.Default.Binary, Is.EqualTo("/bin/true"));
-        Assert.That(handlers.Find("runsc")!.Kind, Is.EqualTo(RuntimeKind.Sandboxed));
+        Assert.That(handlers.Find("runsc")!.Kind, Is.SameAs(RuntimeKinds.Sandboxed));
     }
 
     [Test]

@@ -26,9 +26,9 @@ public sealed class PrivateDirectoriesTests
 
         Assert.That(File.GetUnixFileMode(options.Root), Is.EqualTo(PrivateDirectories.Traversable));
         Assert.That(File.GetUnixFileMode(options.State), Is.EqualTo(PrivateDirectories.Traversable));
-        foreach (var child in PrivateDirectories.RootChildren)
+        foreach (var child in DaemonLayout.RootChildren)
             Assert.That(File.GetUnixFileMode(Path.Combine(options.Root, child)), Is.EqualTo(PrivateDirectories.OwnerOnly), child);
-        foreach (var child in PrivateDirectories.StateChildren.Append("runc").Append("runc-exec"))
+        foreach (var child in DaemonLayout.StateChildren.Append("runc"))
             Assert.That(File.GetUnixFileMode(Path.Combine(options.State, child)), Is.EqualTo(
                 child switch { "containers" or "pods" => PrivateDirectories.Traversable, "infra-rootfs" => PrivateDirectories.Readable, _ => PrivateDirectories.OwnerOnly }), child);
         Assert.That(Directory.Exists(Path.Combine(_dir, "escape")), Is.False, "a runtime name is never a path");

@@ -24,7 +24,7 @@ public sealed class ImageConfigTests
              "WorkingDir":"/w","StopSignal":"SIGQUIT","ExposedPorts":{"80/tcp":{}},"Volumes":{"/data":{}},"Labels":{"k":"v"}},
              "rootfs":{"type":"layers","diff_ids":["sha256:aaaa"]}}
             """;
-        var file = JsonSerializer.Deserialize<ImageConfigFile>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var file = JsonSerializer.Deserialize<ImageConfigFile>(json, JsonOptions.Compact)!;
 
         var config = ImageConfig.From(file);
 

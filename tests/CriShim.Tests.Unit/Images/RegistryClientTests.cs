@@ -157,7 +157,7 @@ public sealed class RegistryClientTests
         var manifest = await Session(options: options).GetManifestAsync("v1", CancellationToken.None);
 
         Assert.That(manifest.Endpoint.IsMirror, Is.False);
-        Assert.That(emptyMirror.Requests, Has.Count.EqualTo(1));
+        Assert.That(emptyMirror.Requests, Has.Count.EqualTo(1).And.All.EndsWith("/manifests/v1"), "the mirror was asked for the manifest once");
     }
 
     [Test]

@@ -20,7 +20,8 @@ public sealed class CniParsingTests
     {
         var c = CniNetworkConfig.Parse("""{"cniVersion":"0.4.0","name":"net","type":"bridge","bridge":"br0"}""");
         Assert.That(c.PluginTypes, Is.EqualTo(new[] { "bridge" }));
-        Assert.That(JsonNode.Parse(c.Json)!["plugins"]!.AsArray(), Has.Count.EqualTo(1));
+        var plugin = JsonNode.Parse(c.Json)!["plugins"]!.AsArray().Single()!;
+        Assert.That(((string?)plugin["type"], (string?)plugin["bridge"]), Is.EqualTo(("bridge", "br0")), "the plugin keeps its own settings");
     }
 
     [TestCase("""{"cniVersion":"1.0.0","plugins":[{"type":"bridge"}]}""", "name")]
@@ -66,7 +67,7 @@ public sealed class CniParsingTests
         var conf = JsonNode.Parse(CniNetworkConfig.PluginConfig(plugin, "k8s", "1.0.0", JsonNode.Parse("""{"cniVersion":"1.0.0","ips":[]}"""), CniManager.RuntimeConfig(pod)))!;
         Assert.That((string?)conf["name"], Is.EqualTo("k8s"));
         Assert.That((string?)conf["cniVersion"], Is.EqualTo("1.0.0"));
-        Assert.That(conf["prevResult"]!["ips"], Is.Not.Null);
+        Assert.That(conf["prevResult"]!.ToJsonString(), Is.EqualTo("""{"cniVersion":"1.0.0","ips":[]}"""));
         var pm = conf["runtimeConfig"]!["portMappings"]![0]!;
         Assert.That((int)pm["hostPort"]!, Is.EqualTo(8080));
         Assert.That((int)pm["containerPort"]!, Is.EqualTo(80));

@@ -174,14 +174,15 @@ public class ContainerSpecGeneratorTests
     [Test]
     public void The_json_uses_oci_field_names_and_omits_nulls()
     {
-        var json = JsonNode.Parse(BundleWriter.Serialize(Generate(Input() with { Resources = new ResourcesInput { MemoryLimitBytes = 1 << 20 } })))!;
+        var spec = Generate(Input() with { Resources = new ResourcesInput { MemoryLimitBytes = 1 << 20 } });
+        var json = JsonNode.Parse(BundleWriter.Serialize(spec))!;
         Assert.That((string?)json["ociVersion"], Is.EqualTo("1.0.2-dev"));
-        Assert.That(json["process"]!["user"]!["additionalGids"], Is.Not.Null);
-        Assert.That(json["process"]!["oomScoreAdj"], Is.Not.Null);
+        Assert.That(json["process"]!["user"]!["additionalGids"]!.AsArray().Select(g => (uint)g!), Is.EqualTo(spec.Process!.User.AdditionalGids));
+        Assert.That((int?)json["process"]!["oomScoreAdj"], Is.EqualTo(spec.Process.OomScoreAdj).And.Not.Null);
         Assert.That(json["process"]!["apparmorProfile"], Is.Null);
         Assert.That(json["linux"]!["resources"]!["memory"]!["limit"]!.GetValue<long>(), Is.EqualTo(1 << 20));
-        Assert.That(json["linux"]!["maskedPaths"], Is.Not.Null);
-        Assert.That(json["linux"]!["seccomp"]!["defaultAction"], Is.Not.Null);
+        Assert.That(json["linux"]!["maskedPaths"]!.AsArray().Select(p => (string?)p), Is.EqualTo(spec.Linux!.MaskedPaths).And.Not.Empty);
+        Assert.That((string?)json["linux"]!["seccomp"]!["defaultAction"], Is.EqualTo(spec.Linux.Seccomp!.DefaultAction).And.Not.Null);
         Assert.That(json["linux"]!.AsObject().ContainsKey("mountLabel"), Is.False);
         Assert.That(json["root"]!["readonly"]!.GetValue<bool>(), Is.False);
     }

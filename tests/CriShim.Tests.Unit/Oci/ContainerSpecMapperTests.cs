@@ -86,7 +86,7 @@ public class ContainerSpecMapperTests
             Is.EqualTo((256L, 20000L, 100000L, 1L << 26, 100L)));
         Assert.That(input.Resources.CpusetCpus, Is.EqualTo("0-1"));
         Assert.That(input.Resources.Hugepages.Single(), Is.EqualTo(new HugepageInput("2MB", 0)));
-        Assert.That(input.Sysctls, Has.Count.EqualTo(2));
+        Assert.That(input.Sysctls, Is.EquivalentTo(new Dictionary<string, string> { ["net.ipv4.ip_unprivileged_port_start"] = "0", ["kernel.shmmax"] = "1000" }));
         Assert.That((input.CgroupsPath, input.PodFiles), Is.EqualTo((Context.CgroupsPath, Context.PodFiles)));
     }
 

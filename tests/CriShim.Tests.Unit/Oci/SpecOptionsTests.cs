@@ -68,14 +68,6 @@ public class SpecOptionsTests
     }
 
     [Test]
-    public void Capability_changes_start_from_the_containerd_defaults()
-    {
-        var caps = Apply(SpecOptions.WithCapabilityChanges(["SYS_ADMIN"], ["NET_RAW"])).Process!.Capabilities!;
-        Assert.That(caps.Bounding, Does.Contain("CAP_SYS_ADMIN").And.Contain("CAP_CHOWN").And.Not.Contain("CAP_NET_RAW"));
-        Assert.That(caps.Inheritable, Is.Null);
-    }
-
-    [Test]
     public void No_new_privileges_oom_score_and_apparmor_are_set()
     {
         var p = Apply(SpecOptions.WithNoNewPrivileges(true), SpecOptions.WithOomScoreAdj(500), SpecOptions.WithApparmorProfile("p")).Process!;
@@ -112,13 +104,6 @@ public class SpecOptionsTests
     public void Mount_destination_escaping_the_root_is_refused()
     {
         Assert.Throws<SpecException>(() => Apply(SpecOptions.WithMounts([new Mount("/../etc", "bind", "/h", null)])));
-    }
-
-    [Test]
-    public void A_mount_can_be_removed()
-    {
-        var spec = Apply(SpecOptions.WithDefaultMounts(), SpecOptions.WithoutMount("/dev/mqueue"));
-        Assert.That(spec.Mounts!.Select(m => m.Destination), Does.Not.Contain("/dev/mqueue"));
     }
 
     [Test]
@@ -225,13 +210,6 @@ public class SpecOptionsTests
         var spec = Apply(SpecOptions.WithAnnotations(new Dictionary<string, string> { ["a"] = "1", ["b"] = "1" }),
             SpecOptions.WithAnnotations(new Dictionary<string, string> { ["b"] = "2" }));
         Assert.That(spec.Annotations, Is.EquivalentTo(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }));
-    }
-
-    [Test]
-    public void Rlimits_are_none_by_default_and_settable()
-    {
-        Assert.That(Apply().Process!.Rlimits, Is.Null);
-        Assert.That(Apply(SpecOptions.WithRlimits([new Rlimit("RLIMIT_NOFILE", 1024, 1024)])).Process!.Rlimits, Has.Count.EqualTo(1));
     }
 
     [Test]

@@ -76,19 +76,21 @@ public sealed class RuncParsingTests
     public void Unknown_signals_are_rejected(string name) => Assert.That(Signals.Parse(name), Is.Null);
 
     [Test]
-    public void Exec_arguments_put_options_before_the_id_and_the_command_after()
+    public void Every_call_starts_with_the_private_root_and_only_the_root_is_created()
     {
-        var runc = new RuncClient("/usr/sbin/runc", Path.Combine(Path.GetTempPath(), "crishim-unit-runc-" + Guid.NewGuid().ToString("N")[..6]));
+        var runc = new RuncClient("/usr/sbin/runc", Path.Combine(Path.GetTempPath(), "crishim-unit-runc-" + Guid.NewGuid().ToString("N")[..6]))
+        {
+            ExtraGlobalArgs = ["--platform=ptrace"],
+        };
         try
         {
-            var args = runc.BuildExecArgs("c1", new RuncExecOptions { Args = ["sh", "-c", "echo hi"], PidFile = "/p", Env = ["A=1"], Tty = true }, detach: true);
-            Assert.That(args, Is.EqualTo(new[] { "exec", "--detach", "--pid-file", "/p", "--tty", "--env", "A=1", "c1", "sh", "-c", "echo hi" }));
-            Assert.That(runc.GlobalArgs, Is.EqualTo(new[] { "--root", runc.Root }));
+            Assert.That(runc.GlobalArgs, Is.EqualTo(new[] { "--root", runc.Root, "--platform=ptrace" }));
+            Assert.That(Directory.Exists(runc.Root), Is.True);
+            Assert.That(Directory.Exists(runc.Root + "-exec"), Is.False);
         }
         finally
         {
             Directory.Delete(runc.Root);
-            Directory.Delete(runc.Root + "-exec");
         }
     }
 }

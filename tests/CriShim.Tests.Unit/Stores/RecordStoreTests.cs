@@ -80,6 +80,70 @@ public sealed class RecordStoreTests
     }
 
     [Test]
+    public async Task Find_TakesAnExactIdOrAUniquePrefix_AndNothingAmbiguous()
+    {
+        var store = Open();
+        foreach (var id in new[] { "abc123", "abd456", "ab" }) await store.SaveAsync(Pod(id));
+
+        Assert.That(store.Find("abc")?.Id, Is.EqualTo("abc123"));
+        Assert.That(store.Find("abd456")?.Id, Is.EqualTo("abd456"));
+        Assert.That(store.Find("ab")?.Id, Is.EqualTo("ab"), "an exact ID wins over the IDs it prefixes");
+        Assert.That(store.Find("a"), Is.Null, "ambiguous");
+        Assert.That(store.Find("x"), Is.Null);
+        Assert.That(store.Find(""), Is.Null, "an empty prefix matches nothing, not everything");
+        Assert.That(store.Get("abc"), Is.Null, "Get takes only exact IDs");
+    }
+
+    [Test]
+    public async Task UpdatingAnUnknownId_ReturnsNull_AndWritesNothing()
+    {
+        var store = Open();
+        var calls = 0;
+        Assert.That(await store.UpdateAsync("gone", p => { calls++; return p; }), Is.Null);
+        Assert.That(calls, Is.Zero);
+        Assert.That(Directory.GetFiles(_dir), Is.Empty);
+    }
+
+    [Test]
+    public async Task AChangeThatReturnsTheSameRecord_IsNotWritten()
+    {
+        var store = Open();
+        await store.SaveAsync(Pod("a"));
+        var path = Path.Combine(_dir, "a.json");
+        var written = File.GetLastWriteTimeUtc(path);
+        var ordered = store.Ordered;
+        File.SetLastWriteTimeUtc(path, written.AddHours(-1));
+
+        var result = await store.UpdateAsync("a", p => p);
+
+        Assert.That(result, Is.SameAs(store.Get("a")));
+        Assert.That(File.GetLastWriteTimeUtc(path), Is.EqualTo(written.AddHours(-1)), "the file was not rewritten");
+        Assert.That(store.Ordered, Is.SameAs(ordered), "nothing changed, so the snapshot stands");
+    }
+
+    [Test]
+    public async Task AChangeThatThrows_LeavesTheRecordAsItWas_AndTheStoreUsable()
+    {
+        var store = Open();
+        await store.SaveAsync(Pod("a"));
+        Assert.ThrowsAsync<InvalidOperationException>(() => store.UpdateAsync("a", _ => throw new InvalidOperationException("refused")));
+
+        Assert.That(store.Get("a")!.State, Is.EqualTo(Pod("a").State));
+        Assert.That(await store.UpdateAsync("a", p => p with { State = PodState.Ready }), Has.Property(nameof(PodRecord.State)).EqualTo(PodState.Ready),
+            "the store's lock was released");
+        Assert.That(Open().Get("a")!.State, Is.EqualTo(PodState.Ready));
+    }
+
+    [Test]
+    public async Task DeletingAnUnknownId_IsHarmless()
+    {
+        var store = Open();
+        await store.SaveAsync(Pod("a"));
+        await store.DeleteAsync("b");
+        Assert.That(Open().All.Select(p => p.Id), Is.EqualTo(new[] { "a" }));
+    }
+
+    [Test]
     public async Task ConcurrentUpdates_AreAppliedOneAtATime()
     {
         var store = Open();

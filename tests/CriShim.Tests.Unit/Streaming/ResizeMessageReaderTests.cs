@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using CriShim.Oci.Exec;
+using CriShim.Oci.IO;
 using CriShim.Streaming.RemoteCommand;
 
 namespace CriShim.Tests.Unit.Streaming;
@@ -49,23 +50,17 @@ public class ResizeMessageReaderTests
     }
 
     /// <summary>A prefix, then one byte forever.</summary>
-    sealed class RepeatingStream(byte[] prefix, byte filler) : Stream
+    sealed class RepeatingStream(byte[] prefix, byte filler) : ForwardOnlyStream
     {
         public long Served { get; private set; }
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            for (var i = 0; i < count; i++) buffer[offset + i] = Served + i < prefix.Length ? prefix[Served + i] : filler;
-            Served += count;
-            return count;
-        }
         public override bool CanRead => true;
-        public override bool CanSeek => false;
         public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(Span<byte> buffer)
+        {
+            for (var i = 0; i < buffer.Length; i++) buffer[i] = Served + i < prefix.Length ? prefix[Served + i] : filler;
+            Served += buffer.Length;
+            return buffer.Length;
+        }
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => new(Read(buffer.Span));
     }
 }
