@@ -18,7 +18,7 @@ public static class BundleWriter
             // 0600: config.json holds the container's environment, secrets included.
             await using (var stream = new FileStream(temp, PrivateFile.CreateNew))
             {
-                await JsonSerializer.SerializeAsync(stream, spec, OciJson.Options, cancellationToken);
+                await JsonSerializer.SerializeAsync(stream, spec, OciJson.Info<Spec>(), cancellationToken);
                 await stream.FlushAsync(cancellationToken);
                 stream.Flush(flushToDisk: true);
             }
@@ -35,9 +35,9 @@ public static class BundleWriter
     public static async Task<Spec> ReadAsync(string bundleDir, CancellationToken cancellationToken = default)
     {
         await using var stream = File.OpenRead(Path.Combine(bundleDir, ConfigFileName));
-        return await JsonSerializer.DeserializeAsync<Spec>(stream, OciJson.Options, cancellationToken)
+        return await JsonSerializer.DeserializeAsync(stream, OciJson.Info<Spec>(), cancellationToken)
             ?? throw new InvalidDataException($"{bundleDir}/{ConfigFileName} is empty");
     }
 
-    public static string Serialize(Spec spec) => JsonSerializer.Serialize(spec, OciJson.Options);
+    public static string Serialize(Spec spec) => JsonSerializer.Serialize(spec, OciJson.Info<Spec>());
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace CriShim.Oci.Specs;
 
@@ -12,5 +13,15 @@ public static class OciJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         PropertyNameCaseInsensitive = true,
         WriteIndented = true,
+        TypeInfoResolver = OciJsonContext.Default,
     };
+
+    /// <summary>The metadata of <typeparamref name="T"/> under <see cref="Options"/>.</summary>
+    public static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }
+
+/// <summary>Source-generated serializers for every type read or written with <see cref="OciJson.Options"/> (no reflection: trimming/AOT safe).</summary>
+[JsonSerializable(typeof(Model.Spec))]
+[JsonSerializable(typeof(Model.LinuxSeccomp))]
+[JsonSerializable(typeof(Seccomp.SeccompProfiles.ProfileTemplate))]
+internal sealed partial class OciJsonContext : JsonSerializerContext;

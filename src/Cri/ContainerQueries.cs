@@ -14,13 +14,11 @@ public sealed partial class ContainerRpcs
         var container = lookups.RequireContainer(request.ContainerId);
         var response = new ContainerStatusResponse { Status = container.ToCriStatus() };
         if (request.Verbose)
-            response.Info["info"] = JsonSerializer.Serialize(new
-            {
-                container.Id, SandboxId = container.PodId, container.Pid, container.BundleDir, container.RootfsDir,
-                State = container.State.ToString(),
-                Config = JsonDocument.Parse(Google.Protobuf.JsonFormatter.Default.Format(container.ContainerConfig())).RootElement,
-                RuntimeSpec = ReadRuntimeSpec(container),
-            }, JsonOptions.Indented);
+            response.Info["info"] = JsonSerializer.Serialize(new ContainerInfo(
+                container.Id, SandboxId: container.PodId, container.Pid, container.BundleDir, container.RootfsDir,
+                State: container.State.ToString(),
+                Config: JsonDocument.Parse(Google.Protobuf.JsonFormatter.Default.Format(container.ContainerConfig())).RootElement,
+                RuntimeSpec: ReadRuntimeSpec(container)), JsonOptions.Indented.Info<ContainerInfo>());
         return Task.FromResult(response);
     }
 

@@ -30,7 +30,7 @@ public sealed partial class ImageServiceHandler
         {
             ["imageSpec"] = spec,
             ["manifestDigest"] = image.ManifestDigest,
-            ["layers"] = new JsonArray(image.Layers.Select(l => (JsonNode)JsonSerializer.SerializeToNode(l, JsonOptions.Compact)!).ToArray()),
+            ["layers"] = new JsonArray(image.Layers.Select(l => (JsonNode)JsonSerializer.SerializeToNode(l, JsonOptions.Compact.Info<LayerRef>())!).ToArray()),
             ["layerDirs"] = new JsonArray(image.LayerDirs.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()),
             ["pulledAt"] = image.PulledAt.ToString("O"),
         };

@@ -15,12 +15,11 @@ public sealed partial class PodSandboxRpcs
         var response = new PodSandboxStatusResponse { Status = pod.ToCriStatus(), Timestamp = RecordMapping.UnixNanos(DateTimeOffset.UtcNow) };
         response.ContainersStatuses.Add(containers.InPod(pod.Id).Select(c => c.ToCriStatus()));
         if (request.Verbose)
-            response.Info["info"] = JsonSerializer.Serialize(new
-            {
+            response.Info["info"] = JsonSerializer.Serialize(new PodSandboxInfo(
                 pod.Id, pod.RuntimeHandler, pod.PodDir, pod.NetNsPath, pod.IpcNsPath, pod.UtsNsPath,
-                pod.InfraContainerId, pod.CgroupParent, State = pod.State.ToString(),
-                Config = JsonDocument.Parse(Google.Protobuf.JsonFormatter.Default.Format(pod.PodConfig())).RootElement,
-            }, JsonOptions.Indented);
+                pod.InfraContainerId, pod.CgroupParent, State: pod.State.ToString(),
+                Config: JsonDocument.Parse(Google.Protobuf.JsonFormatter.Default.Format(pod.PodConfig())).RootElement),
+                JsonOptions.Indented.Info<PodSandboxInfo>());
         return Task.FromResult(response);
     }
 

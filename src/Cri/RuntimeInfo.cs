@@ -52,13 +52,12 @@ public sealed partial class RuntimeStatusRpcs(CriShimOptions options, RuntimeSta
         response.Features = new RuntimeFeatures { SupplementalGroupsPolicy = false };
         if (request.Verbose)
         {
-            response.Info["config"] = JsonSerializer.Serialize(options, JsonOptions.Indented);
+            response.Info["config"] = JsonSerializer.Serialize(options, JsonOptions.Indented.Info<Config.CriShimOptions>());
             foreach (var (key, value) in VerboseStatusInfo()) response.Info[key] = value;
-            response.Info["runtimeHandlers"] = JsonSerializer.Serialize(handlers.All.Select(h => new
-            {
-                h.Name, Kind = h.Kind.Name, h.Binary, Command = h.Runtime.Binary, h.Runtime.Root,
-                Args = h.Runtime.ExtraGlobalArgs, Default = h.Name == handlers.DefaultName, h.Problem, h.Notes,
-            }), JsonOptions.Indented);
+            response.Info["runtimeHandlers"] = JsonSerializer.Serialize(handlers.All.Select(h => new RuntimeHandlerInfo(
+                h.Name, Kind: h.Kind.Name, h.Binary, Command: h.Runtime.Binary, h.Runtime.Root,
+                Args: h.Runtime.ExtraGlobalArgs, Default: h.Name == handlers.DefaultName, h.Problem, h.Notes)).ToList(),
+                JsonOptions.Indented.Info<List<RuntimeHandlerInfo>>());
         }
         return Task.FromResult(response);
     }

@@ -14,7 +14,7 @@ public sealed partial class RuntimeStatusRpcs
     IEnumerable<(string Key, string Value)> VerboseStatusInfo()
     {
         var status = cni.Status();
-        yield return ("cni", System.Text.Json.JsonSerializer.Serialize(new { status.Ready, status.Reason, status.NetworkName, status.ConfFile }, JsonOptions.Indented));
+        yield return ("cni", System.Text.Json.JsonSerializer.Serialize(status, JsonOptions.Indented.Info<CniStatus>()));
         string? baseUrl = null;
         try { baseUrl = streaming.BaseUrl.ToString(); } catch (InvalidOperationException) { }
         yield return ("streamingUrl", baseUrl ?? "");

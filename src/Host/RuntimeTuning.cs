@@ -14,8 +14,9 @@ public static class RuntimeTuning
 
     static readonly (string Name, string Value)[] Settings =
     [
-        ("DOTNET_GCgen0size", "0x200000"),          // 2 MiB gen0 budget instead of one sized to the L3 cache
-        ("DOTNET_EnableWriteXorExecute", "0"),      // no second (RW) mapping of every page of JIT code
+        // Hex without "0x": CoreCLR reads either, Native AOT only this (it ignored "0x200000": 51 instead of 44 MiB idle).
+        ("DOTNET_GCgen0size", "200000"),            // 2 MiB gen0 budget instead of one sized to the L3 cache
+        ("DOTNET_EnableWriteXorExecute", "0"),      // no second (RW) mapping of every page of JIT code (no JIT under AOT)
     ];
 
     [DllImport("libc", SetLastError = true)]

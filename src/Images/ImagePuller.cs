@@ -190,7 +190,7 @@ public sealed class ImagePuller(
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, JsonOptions.Compact)
+            return JsonSerializer.Deserialize(json, JsonOptions.Compact.Info<T>())
                    ?? throw new ImageException(ImageErrorKind.Corrupt, $"{what} is empty");
         }
         catch (JsonException e)

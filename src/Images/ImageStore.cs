@@ -8,7 +8,7 @@ namespace CriShim.Images;
 /// </summary>
 public sealed class ImageStore
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    static readonly JsonSerializerOptions Json = JsonOptions.Indented;
     readonly ImagePaths _paths;
     readonly ContentStore _content;
     readonly LayerStore _layers;
@@ -193,7 +193,7 @@ public sealed class ImageStore
         var temp = Path.Combine(_paths.Temp, $"record-{Guid.NewGuid():N}.json");
         await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
         {
-            await JsonSerializer.SerializeAsync(file, record, Json, ct);
+            await JsonSerializer.SerializeAsync(file, record, Json.Info<ImageRecord>(), ct);
             await file.FlushAsync(ct);
             file.Flush(flushToDisk: true);
         }
@@ -207,7 +207,7 @@ public sealed class ImageStore
         {
             try
             {
-                var record = JsonSerializer.Deserialize<ImageRecord>(File.ReadAllBytes(file), Json);
+                var record = JsonSerializer.Deserialize(File.ReadAllBytes(file), Json.Info<ImageRecord>());
                 if (record is null) continue;
                 // An image whose layers are gone (deleted by hand) is not usable: forget it, a pull brings it back.
                 if (record.Layers.Any(l => !_layers.Contains(l.DiffId)))

@@ -9,7 +9,7 @@ public static class AtomicFile
 {
     public static async Task WriteJsonAsync<T>(string path, T value, JsonSerializerOptions json, CancellationToken ct = default)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, json);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, json.Info<T>());
         await WriteAsync(path, bytes, ct);
     }
 
@@ -68,7 +68,7 @@ public static class AtomicFile
             T? value = default;
             try
             {
-                value = JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), json) ?? throw new JsonException("the record is null");
+                value = JsonSerializer.Deserialize(File.ReadAllBytes(path), json.Info<T>()) ?? throw new JsonException("the record is null");
                 validate?.Invoke(value);
             }
             catch (Exception e)

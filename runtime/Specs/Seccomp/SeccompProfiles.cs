@@ -11,13 +11,13 @@ public static class SeccompProfiles
 {
     private const uint Eperm = 1;
 
-    private sealed record Rule(
+    internal sealed record Rule(
         IReadOnlyList<string> Names,
         uint? Errno,
         IReadOnlyList<string>? UnlessCaps,
         IReadOnlyList<ulong>? Arg0MaskedBits);
 
-    private sealed record ProfileTemplate(string DefaultAction, IReadOnlyList<Rule> Rules);
+    internal sealed record ProfileTemplate(string DefaultAction, IReadOnlyList<Rule> Rules);
 
     private static readonly Lazy<ProfileTemplate> Template = new(LoadTemplate);
 
@@ -25,7 +25,7 @@ public static class SeccompProfiles
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("CriShim.Oci.Specs.Seccomp.runtime-default.json")
             ?? throw new InvalidOperationException("the embedded runtime-default seccomp profile is missing");
-        return JsonSerializer.Deserialize<ProfileTemplate>(stream, OciJson.Options)!;
+        return JsonSerializer.Deserialize(stream, OciJson.Info<ProfileTemplate>())!;
     }
 
     /// <summary>The seccomp architectures of this machine (native plus its compat ABIs).</summary>
@@ -96,13 +96,13 @@ public static class SeccompProfiles
                 foreach (var entry in archMap.OfType<JsonObject>())
                 {
                     if ((string?)entry["architecture"] != host) continue;
-                    archs.Add(host);
-                    foreach (var sub in entry["subArchitectures"]?.AsArray() ?? []) archs.Add((string?)sub);
+                    archs.Add((JsonNode?)JsonValue.Create(host));
+                    foreach (var sub in entry["subArchitectures"]?.AsArray() ?? []) archs.Add((JsonNode?)JsonValue.Create((string?)sub));
                 }
                 node["architectures"] = archs;
             }
             node.Remove("archMap");
-            var profile = node.Deserialize<LinuxSeccomp>(OciJson.Options)
+            var profile = node.Deserialize(OciJson.Info<LinuxSeccomp>())
                 ?? throw new JsonException("empty document");
             if (string.IsNullOrEmpty(profile.DefaultAction)) throw new JsonException("defaultAction is missing");
             return profile;

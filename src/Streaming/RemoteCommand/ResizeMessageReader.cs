@@ -35,16 +35,16 @@ public sealed class ResizeMessageReader(Stream source, int maxMessage)
         var reader = new Utf8JsonReader(_buffer.AsSpan(0, _filled), isFinalBlock: false, default);
         if (!reader.Read() || !reader.TrySkip()) return null;
         var length = (int)reader.BytesConsumed;
-        var value = JsonSerializer.Deserialize<WireSize>(_buffer.AsSpan(0, length), WireSize.Options)
+        var value = JsonSerializer.Deserialize(_buffer.AsSpan(0, length), WireSize.Options.Info<WireSize>())
                     ?? throw new JsonException("a terminal resize message is null");
         _buffer.AsSpan(length, _filled - length).CopyTo(_buffer);
         _filled -= length;
         return value;
     }
 
-    sealed record WireSize([property: JsonPropertyName("Width")] ushort Width, [property: JsonPropertyName("Height")] ushort Height)
+    internal sealed record WireSize([property: JsonPropertyName("Width")] ushort Width, [property: JsonPropertyName("Height")] ushort Height)
     {
-        public static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true };
+        public static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true, TypeInfoResolver = CriShimJsonContext.Default };
     }
 }
 

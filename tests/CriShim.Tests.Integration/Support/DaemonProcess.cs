@@ -66,7 +66,8 @@ public sealed class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>The crishim.dll of the same configuration as the tests (src/bin/CONFIG/net10.0), else the copy beside the tests;
-    /// CRISHIM_TEST_DAEMON names another build (e.g. main's, to see a new test fail there).</summary>
+    /// CRISHIM_TEST_DAEMON names another build (e.g. main's, to see a new test fail there), or a published executable
+    /// (`make publish`'s out/crishim/crishim, Native AOT), which is started directly instead of through `dotnet`.</summary>
     static string DaemonAssembly()
     {
         if (Environment.GetEnvironmentVariable("CRISHIM_TEST_DAEMON") is { Length: > 0 } other) return other;
@@ -82,13 +83,22 @@ public sealed class DaemonProcess : IAsyncDisposable
                ?? throw new FileNotFoundException($"crishim.dll not found (looked at {string.Join(", ", candidates)}); build src first");
     }
 
+    /// <summary>The daemon's command line with this config: `dotnet crishim.dll`, or a published executable itself.</summary>
+    ProcessStartInfo DaemonStartInfo()
+    {
+        var daemon = DaemonAssembly();
+        var native = !daemon.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(native ? daemon : "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (!native) start.ArgumentList.Add(daemon);
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(ConfigPath);
+        return start;
+    }
+
     async Task LaunchAsync()
     {
         await File.WriteAllTextAsync(ConfigPath, Config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(DaemonAssembly());
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(ConfigPath);
+        var start = DaemonStartInfo();
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         _log ??= new StreamWriter(new FileStream(LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         var log = _log;
@@ -146,9 +156,7 @@ public sealed class DaemonProcess : IAsyncDisposable
     /// exit; one still running after <paramref name="timeout"/> is killed and reported with exit code -1.</summary>
     public async Task<(int ExitCode, string Output)> RunSecondInstanceAsync(TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { DaemonAssembly(), "--config", ConfigPath }) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a second daemon");
+        using var process = Process.Start(DaemonStartInfo()) ?? throw new InvalidOperationException("could not start a second daemon");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout);
