@@ -16,7 +16,7 @@ public sealed class MonitorBenchmark
     {
         using var dir = new TempDir("crishim-bench-");
         var runc = new RuncClient("runc", Path.Combine(dir.Path, "runc"));
-        var monitor = new ContainerMonitor(new MonitorSettings("conmon", runc.Binary, runc.Root, Path.Combine(dir.Path, "mon")), runc);
+        var monitor = new ContainerMonitor(new MonitorSettings("conmon", Path.Combine(dir.Path, "mon")), runc);
         var viaConmon = new List<double>();
         var bare = new List<double>();
         var rss = new List<long>();
