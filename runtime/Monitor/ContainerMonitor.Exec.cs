@@ -119,8 +119,8 @@ public sealed partial class ContainerMonitor
     private async Task<RuncState> RunningStateAsync(string id, CancellationToken ct)
     {
         var state = await _runc.StateAsync(id, ct)
-                    ?? throw new ContainerExecException(id, "container not found", notFound: true);
-        if (!state.IsRunning) throw new ContainerExecException(id, $"container is {state.Status}", notRunning: true);
+                    ?? throw new ContainerExecException(id, "container not found");
+        if (!state.IsRunning) throw new ContainerExecException(id, $"container is {state.Status}");
         return state;
     }
 
