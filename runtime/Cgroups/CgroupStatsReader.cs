@@ -121,7 +121,6 @@ public sealed class CgroupStatsReader(CgroupLayout layout, TimeProvider? timePro
         {
             CpuPressure = ReadPressure(unifiedDirectory, "cpu.pressure"),
             MemoryPressure = ReadPressure(unifiedDirectory, "memory.pressure"),
-            IoPressure = ReadPressure(unifiedDirectory, "io.pressure"),
         };
 
     private static PressureStats? ReadPressure(string directory, string file) =>
