@@ -25,10 +25,6 @@ public sealed class CgroupLayout
     /// <summary>The cgroup2 mount (the whole tree on v2, /sys/fs/cgroup/unified on hybrid), if any.</summary>
     public CgroupMount? Unified { get; }
 
-    /// <summary>Controller name to the mount that holds it (v1 mounts win over the unified one on hybrid).</summary>
-    public IReadOnlyDictionary<string, string> ControllerMountPoints =>
-        _controllers.ToDictionary(kv => kv.Key, kv => kv.Value.MountPoint, StringComparer.Ordinal);
-
     /// <summary>Reads /proc/self/mountinfo and the cgroup2 root's cgroup.controllers.</summary>
     /// <exception cref="InvalidOperationException">No cgroup hierarchy is mounted.</exception>
     public static CgroupLayout Detect(string mountInfoPath = "/proc/self/mountinfo")
@@ -73,7 +69,7 @@ public sealed class CgroupLayout
     }
 
     /// <summary>The mount point of a controller, or null when the host does not have it.</summary>
-    public string? MountPointOf(string controller) => _controllers.GetValueOrDefault(controller)?.MountPoint;
+    internal string? MountPointOf(string controller) => _controllers.GetValueOrDefault(controller)?.MountPoint;
 
     /// <summary>True when the controller lives in the cgroup2 hierarchy (always on v2; hugetlb on this kind of hybrid host).</summary>
     public bool IsUnifiedController(string controller) =>

@@ -13,10 +13,10 @@ public sealed record CgroupStats
     public ulong? CpuUsageCoreNanoSeconds { get; init; }
 
     /// <summary>Cumulative user-mode CPU time, nanoseconds.</summary>
-    public ulong? CpuUserNanoSeconds { get; init; }
+    internal ulong? CpuUserNanoSeconds { get; init; }
 
     /// <summary>Cumulative kernel-mode CPU time, nanoseconds.</summary>
-    public ulong? CpuSystemNanoSeconds { get; init; }
+    internal ulong? CpuSystemNanoSeconds { get; init; }
 
     /// <summary>Total charged memory including page cache (v1 memory.usage_in_bytes, v2 memory.current).</summary>
     public ulong? MemoryUsageBytes { get; init; }
@@ -40,31 +40,28 @@ public sealed record CgroupStats
     public ulong? MemoryAvailableBytes { get; init; }
 
     /// <summary>Swap in use (v1 total_swap from memory.stat, or memsw usage minus memory usage; v2 memory.swap.current).</summary>
-    public ulong? SwapUsageBytes { get; init; }
+    internal ulong? SwapUsageBytes { get; init; }
 
     /// <summary>Swap limit in bytes (v1 memsw limit minus memory limit; v2 memory.swap.max); null when unlimited.</summary>
-    public ulong? SwapLimitBytes { get; init; }
+    internal ulong? SwapLimitBytes { get; init; }
 
     /// <summary>Swap limit minus swap usage (never negative); null when unlimited.</summary>
-    public ulong? SwapAvailableBytes { get; init; }
+    internal ulong? SwapAvailableBytes { get; init; }
 
     /// <summary>CPU pressure (cgroup2 cpu.pressure; on hybrid hosts from the unified side), null without PSI.</summary>
-    public PressureStats? CpuPressure { get; init; }
+    internal PressureStats? CpuPressure { get; init; }
 
     /// <summary>Memory pressure (cgroup2 memory.pressure).</summary>
-    public PressureStats? MemoryPressure { get; init; }
-
-    /// <summary>IO pressure (cgroup2 io.pressure).</summary>
-    public PressureStats? IoPressure { get; init; }
+    internal PressureStats? MemoryPressure { get; init; }
 
     /// <summary>Number of processes killed by the OOM killer in this cgroup (null when the kernel does not count them).</summary>
-    public ulong? OomKillCount { get; init; }
+    internal ulong? OomKillCount { get; init; }
 
     /// <summary>Number of tasks (pids.current).</summary>
     public ulong? PidsCurrent { get; init; }
 
     /// <summary>pids.max; null when unlimited ("max").</summary>
-    public ulong? PidsLimit { get; init; }
+    internal ulong? PidsLimit { get; init; }
 
     /// <summary>The CPU part of the sample for <see cref="NanoCoresCalculator"/>, or null without CPU accounting.</summary>
     public CpuSample? CpuSample =>

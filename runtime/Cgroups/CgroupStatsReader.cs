@@ -25,7 +25,7 @@ public sealed class CgroupStatsReader(CgroupLayout layout, TimeProvider? timePro
     /// How many processes of the cgroup the OOM killer killed (v1 memory.oom_control oom_kill, kernel &gt;= 4.13;
     /// v2 memory.events oom_kill). Null when the cgroup or the counter does not exist.
     /// </summary>
-    public ulong? ReadOomKillCount(string cgroupsPath) => ReadOomKills(layout.Resolve(cgroupsPath));
+    internal ulong? ReadOomKillCount(string cgroupsPath) => ReadOomKills(layout.Resolve(cgroupsPath));
 
     private ulong? ReadOomKills(CgroupPaths paths) => layout.Mode == CgroupMode.V2
         ? CgroupFiles.ReadFlatKeyed(paths.Unified, "memory.events")?.GetValueOrNull("oom_kill")
@@ -121,7 +121,6 @@ public sealed class CgroupStatsReader(CgroupLayout layout, TimeProvider? timePro
         {
             CpuPressure = ReadPressure(unifiedDirectory, "cpu.pressure"),
             MemoryPressure = ReadPressure(unifiedDirectory, "memory.pressure"),
-            IoPressure = ReadPressure(unifiedDirectory, "io.pressure"),
         };
 
     private static PressureStats? ReadPressure(string directory, string file) =>

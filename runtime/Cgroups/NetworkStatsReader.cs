@@ -45,10 +45,10 @@ public sealed class NetworkStatsReader(ILogger<NetworkStatsReader>? logger = nul
     }
 
     /// <summary>Synchronous form of <see cref="ReadNetworkStatsAsync"/>.</summary>
-    public NetworkStats? ReadNetworkStats(string netnsPath) => ReadNetworkStatsAsync(netnsPath).GetAwaiter().GetResult();
+    internal NetworkStats? ReadNetworkStats(string netnsPath) => ReadNetworkStatsAsync(netnsPath).GetAwaiter().GetResult();
 
     /// <summary>Counters of the namespace a live process is in, via /proc/&lt;pid&gt;/net/dev; null when the process is gone.</summary>
-    public NetworkStats? ReadNetworkStats(int pid)
+    internal NetworkStats? ReadNetworkStats(int pid)
     {
         var timestamp = CgroupStatsReader.UnixNanos(_time.GetUtcNow());
         try

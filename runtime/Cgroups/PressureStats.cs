@@ -7,7 +7,7 @@ namespace CriShim.Oci.Cgroups;
 /// <param name="Avg300">Percent of the last 300 s stalled.</param>
 public sealed record PressureData(ulong TotalNanoSeconds, double Avg10, double Avg60, double Avg300);
 
-/// <summary>Pressure stall information of a cgroup2 cgroup (cpu.pressure, memory.pressure, io.pressure).</summary>
+/// <summary>Pressure stall information of a cgroup2 cgroup (cpu.pressure, memory.pressure).</summary>
 /// <param name="Some">Time at least one task stalled.</param>
 /// <param name="Full">Time all non-idle tasks stalled at once (null where the kernel does not report it).</param>
 public sealed record PressureStats(PressureData? Some, PressureData? Full);

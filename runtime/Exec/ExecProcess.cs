@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using CriShim.Oci.IO;
 using Microsoft.Extensions.Logging;
 using CriShim.Oci.Native;
@@ -17,10 +15,16 @@ namespace CriShim.Oci.Exec;
 /// The protocol: conmon reads the start pipe, creates its attach socket and says so on the attach pipe; we
 /// connect, write the start pipe again, conmon starts runc and reports the pid, later the exit code, on the sync
 /// pipe. Stdio travel over the attach socket (<see cref="ConmonAttachment"/>), resizes over conmon's ctl fifo.
+/// Started by <see cref="Monitor.ContainerMonitor.StartExecAsync"/>, which checks the container and builds conmon's
+/// command line the way its ExecSync does.
 /// </summary>
 public sealed class ExecProcess : IAsyncDisposable
 {
-    readonly ExecSpec _spec;
+    /// <summary>One exec session: its private directory (process spec, pid file, conmon's attach socket and fifos),
+    /// created here and removed when the process is disposed.</summary>
+    internal sealed record Session(string ContainerId, string ScratchDir, string ProcessSpecPath, string PidFile, bool Tty, bool Stdin);
+
+    readonly Session _spec;
     readonly Process _conmon;
     readonly HandoverPipe _sync;
     readonly ConmonAttachment _attachment;
@@ -30,7 +34,7 @@ public sealed class ExecProcess : IAsyncDisposable
     readonly Task<(int Value, string? Message)?> _exit;
     int _disposed;
 
-    ExecProcess(ExecSpec spec, Process conmon, HandoverPipe sync, ConmonAttachment attachment, int pid, ILogger log)
+    ExecProcess(Session spec, Process conmon, HandoverPipe sync, ConmonAttachment attachment, int pid, ILogger log)
     {
         _spec = spec;
         _conmon = conmon;
@@ -68,19 +72,27 @@ public sealed class ExecProcess : IAsyncDisposable
     public Stream? Stderr { get; }
     public bool Tty => _spec.Tty;
 
-    public static async Task<ExecProcess> StartAsync(ExecSpec spec, ILogger log, CancellationToken ct)
+    /// <summary>Starts conmon (<paramref name="conmon"/>, an absolute path) with <paramref name="args"/> for
+    /// <paramref name="spec"/>, whose process spec is <paramref name="processSpec"/>.</summary>
+    internal static async Task<ExecProcess> StartAsync(string conmon, IReadOnlyList<string> args, string processSpec, Session spec, ILogger log, CancellationToken ct)
     {
-        if (spec.Command.Count == 0) throw new ArgumentException("exec needs a command");
-        Directory.CreateDirectory(spec.ScratchDir);
         var session = Path.GetFileName(spec.ScratchDir.TrimEnd('/'));
-        var processSpec = Path.Combine(spec.ScratchDir, "process.json");
-        await Specs.PrivateFile.WriteAllTextAsync(processSpec, await ProcessSpecAsync(spec, ct), ct);
-        foreach (var dir in new[] { "s", "exits" }) Directory.CreateDirectory(Path.Combine(spec.ScratchDir, dir));
+        Directory.CreateDirectory(spec.ScratchDir);
+        try
+        {
+            await Specs.PrivateFile.WriteAllTextAsync(spec.ProcessSpecPath, processSpec, ct);
+            foreach (var dir in new[] { "s", "exits" }) Directory.CreateDirectory(Path.Combine(spec.ScratchDir, dir));
+        }
+        catch
+        {
+            TryDelete(spec.ScratchDir);
+            throw;
+        }
 
         var start = new HandoverPipe(childWrites: false);
         var attachReady = new HandoverPipe(childWrites: true);
         var sync = new HandoverPipe(childWrites: true);
-        Process? conmon = null;
+        Process? process = null;
         ConmonAttachment? attachment = null;
         try
         {
@@ -98,17 +110,18 @@ public sealed class ExecProcess : IAsyncDisposable
             psi.Environment["_OCI_STARTPIPE"] = "3";
             psi.Environment["_OCI_ATTACHPIPE"] = "4";
             psi.Environment["_OCI_SYNCPIPE"] = "5";
-            foreach (var arg in ConmonArgs(spec, session, processSpec)) psi.ArgumentList.Add(arg);
+            psi.ArgumentList.Add(conmon);
+            foreach (var arg in args) psi.ArgumentList.Add(arg);
 
-            conmon = Process.Start(psi) ?? throw new IOException($"could not start {spec.ConmonBinary}");
-            conmon.StandardInput.Close();
-            _ = conmon.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
-            var conmonErrors = conmon.StandardError.ReadToEndAsync(CancellationToken.None);
-            log.LogDebug("conmon exec {ContainerId} {Command} tty={Tty} pid={Pid}", spec.ContainerId, spec.Command, spec.Tty, conmon.Id);
+            process = Process.Start(psi) ?? throw new IOException($"could not start {conmon}");
+            process.StandardInput.Close();
+            _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
+            var conmonErrors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            log.LogDebug("conmon exec {ContainerId} {Args} tty={Tty} pid={Pid}", spec.ContainerId, args, spec.Tty, process.Id);
 
             // First write: conmon may go on (it would wait here so a caller can place it in a cgroup).
             await start.Ours.WriteAsync("0"u8.ToArray(), ct);
-            var ready = await UntilConmonSaysAsync(attachReady, conmon, conmonErrors, ct);
+            var ready = await UntilConmonSaysAsync(attachReady, process, conmonErrors, ct);
             // The shell has opened every end by now: drop our copies so end of file means conmon is gone.
             start.ReleaseChildEnd();
             attachReady.ReleaseChildEnd();
@@ -119,32 +132,32 @@ public sealed class ExecProcess : IAsyncDisposable
             attachment = await ConmonAttachment.ConnectAsync(Path.Combine(spec.ScratchDir, "attach"), Path.Combine(spec.ScratchDir, "ctl"), log, ct);
             // Second write: now that we listen, conmon starts `runc exec`.
             await start.Ours.WriteAsync("0"u8.ToArray(), ct);
-            var started = await UntilConmonSaysAsync(sync, conmon, conmonErrors, ct);
+            var started = await UntilConmonSaysAsync(sync, process, conmonErrors, ct);
             log.LogDebug("conmon exec session {Session}: process {Pid} started", session, started.Value);
             if (started.Value <= 0)
-                throw new IOException(string.IsNullOrWhiteSpace(started.Message) ? "runc exec failed" : started.Message.Trim());
-            return new ExecProcess(spec, conmon, sync, attachment, started.Value, log);
+                throw new IOException(string.IsNullOrWhiteSpace(started.Message) ? Monitor.ExitCodes.ExecFailed : started.Message.Trim());
+            return new ExecProcess(spec, process, sync, attachment, started.Value, log);
         }
         catch
         {
             if (attachment is not null) await attachment.DisposeAsync();
             sync.Dispose();
-            if (conmon is not null)
+            if (process is not null)
             {
                 // Abandoned mid-start (the client left): the process may already run; conmon is still its reaper,
                 // so its pid is still its own. Kill it before conmon, or it would outlive the session.
-                KillByPidFile(Path.Combine(spec.ScratchDir, "exec.pid"));
+                if (RuncClient.ReadPidFile(spec.PidFile) is { } pid) LibC.kill(pid, Signals.SIGKILL);
                 try
                 {
-                    if (!conmon.HasExited)
+                    if (!process.HasExited)
                     {
                         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                        try { await conmon.WaitForExitAsync(grace.Token); } catch (OperationCanceledException) { }
-                        if (!conmon.HasExited) conmon.Kill();
+                        try { await process.WaitForExitAsync(grace.Token); } catch (OperationCanceledException) { }
+                        if (!process.HasExited) process.Kill();
                     }
                 }
                 catch (InvalidOperationException) { }
-                conmon.Dispose();
+                process.Dispose();
             }
             TryDelete(spec.ScratchDir);
             throw;
@@ -154,65 +167,6 @@ public sealed class ExecProcess : IAsyncDisposable
             start.Dispose();
             attachReady.Dispose();
         }
-    }
-
-    static IEnumerable<string> ConmonArgs(ExecSpec spec, string session, string processSpec)
-    {
-        var d = spec.ScratchDir;
-        string[] args =
-        [
-            spec.ConmonBinary, "--api-version", "1", "--sync", "-e", "--exec-attach", "--exec-process-spec", processSpec,
-            "-c", spec.ContainerId, "-u", session, "-n", session, "-r", ResolveBinary(spec.RuncBinary), "-b", d,
-            // No log file: the output travels over the attach socket only (a file under state would grow without bound).
-            "-p", Path.Combine(d, "exec.pid"), "-l", "none",
-            "--exit-dir", Path.Combine(d, "exits"), "--socket-dir-path", Path.Combine(d, "s"),
-            "--runtime-arg", "--root=" + spec.RuncRoot,
-        ];
-        return spec.Tty ? [.. args, "-t", .. spec.Stdin ? new[] { "-i" } : []] : spec.Stdin ? [.. args, "-i"] : args;
-    }
-
-    static void KillByPidFile(string pidFile)
-    {
-        try
-        {
-            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && pid > 0)
-                LibC.kill(pid, Signals.SIGKILL);
-        }
-        catch (IOException) { }
-    }
-
-    /// <summary>conmon wants an absolute runtime path: look a bare name up in PATH.</summary>
-    static string ResolveBinary(string binary)
-    {
-        if (Path.IsPathRooted(binary)) return binary;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':'))
-        {
-            var candidate = Path.Combine(dir, binary);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return binary;
-    }
-
-    /// <summary>The container's own process settings (env, cwd, user, capabilities) with our command and terminal.</summary>
-    static async Task<string> ProcessSpecAsync(ExecSpec spec, CancellationToken ct)
-    {
-        var psi = new ProcessStartInfo(spec.RuncBinary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "--root", spec.RuncRoot, "state", spec.ContainerId }) psi.ArgumentList.Add(a);
-        using var runc = Process.Start(psi) ?? throw new IOException($"could not start {spec.RuncBinary}");
-        var state = await runc.StandardOutput.ReadToEndAsync(ct);
-        var errors = await runc.StandardError.ReadToEndAsync(ct);
-        await runc.WaitForExitAsync(ct);
-        if (runc.ExitCode != 0) throw new IOException($"container {spec.ContainerId}: {errors.Trim()}");
-        using var doc = JsonDocument.Parse(state);
-        if (doc.RootElement.GetProperty("status").GetString() != "running")
-            throw new IOException($"container {spec.ContainerId} is not running");
-        var bundle = doc.RootElement.GetProperty("bundle").GetString()!;
-        var config = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(bundle, "config.json"), ct))!.AsObject();
-        var process = config["process"]?.DeepClone().AsObject() ?? new JsonObject();
-        process["args"] = new JsonArray(spec.Command.Select(a => (JsonNode)JsonValue.Create(a)!).ToArray());
-        process["terminal"] = spec.Tty;
-        process.Remove("consoleSize");
-        return process.ToJsonString();
     }
 
     /// <summary>The next message on a conmon pipe, or a failure carrying conmon's stderr if it exits without one.

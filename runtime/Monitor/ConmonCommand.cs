@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CriShim.Oci.Runc;
 
 namespace CriShim.Oci.Monitor;
 
@@ -8,7 +9,7 @@ public static class ConmonCommand
 {
     /// <summary>Arguments for creating a container. --sync keeps conmon a direct child of the daemon (one fork
     /// fewer, and the daemon reaps it); it still calls setsid itself and outlives the daemon.</summary>
-    public static IReadOnlyList<string> BuildCreateArgs(MonitorSettings s, ContainerLaunchSpec spec, MonitorPaths paths)
+    public static IReadOnlyList<string> BuildCreateArgs(MonitorSettings s, RuncClient runc, ContainerLaunchSpec spec, MonitorPaths paths)
     {
         var args = new List<string>
         {
@@ -17,7 +18,7 @@ public static class ConmonCommand
             "-c", spec.Id,
             "-n", spec.Name,
             "-u", spec.Id,
-            "-r", s.RuncBinary,
+            "-r", runc.Binary,
             "-b", spec.BundlePath,
             "-p", paths.ContainerPidFile,
             "-l", "k8s-file:" + spec.LogPath,
@@ -25,9 +26,8 @@ public static class ConmonCommand
             "--persist-dir", paths.PersistDir,
             "--socket-dir-path", s.SocketDir,
             "--log-level", s.LogLevel,
-            "--runtime-arg", "--root=" + s.RuncRoot,
         };
-        foreach (var a in s.RuntimeArgs) args.AddRange(["--runtime-arg", a]);
+        args.AddRange(RuntimeArgs(runc));
         if (spec.LogSizeMax is > 0)
             args.AddRange(["--log-size-max", spec.LogSizeMax.Value.ToString(CultureInfo.InvariantCulture)]);
         if (spec.Terminal)
@@ -46,27 +46,55 @@ public static class ConmonCommand
     /// runc runs `exec --detach`; conmon is the process' subreaper so it learns the exit code without waiting for
     /// the output pipes to close (a background child may keep them open).
     /// <paramref name="logPath"/> is where the output goes (k8s-file format), normally a pipe the caller reads.</summary>
-    public static IReadOnlyList<string> BuildExecArgs(MonitorSettings s, string id, string processSpecPath, string pidFile, string logPath) =>
+    public static IReadOnlyList<string> BuildExecArgs(MonitorSettings s, RuncClient runc, string id, string processSpecPath, string pidFile, string logPath) =>
     [
-        .. ExecArgs(s, id, processSpecPath, pidFile, logPath),
-        .. s.RuntimeArgs.SelectMany(a => new[] { "--runtime-arg", a }),
-    ];
-
-    private static IReadOnlyList<string> ExecArgs(MonitorSettings s, string id, string processSpecPath, string pidFile, string logPath) =>
-    [
-        "--sync",
-        "-c", id,
         "-n", id,
-        "-r", s.RuncBinary,
-        "-p", pidFile,
-        "-e",
-        "--exec-process-spec", processSpecPath,
         "-l", "k8s-file:" + logPath,
         "--no-sync-log", // the log is a pipe: nothing to fsync
         "--socket-dir-path", s.SocketDir,
-        "--log-level", s.LogLevel,
-        "--runtime-arg", "--root=" + s.RuncRoot,
+        .. ExecArgs(s, runc, id, processSpecPath, pidFile),
     ];
+
+    /// <summary>Arguments for an interactive exec (conmon's API 1 with --exec-attach): conmon creates an attach socket
+    /// and ctl fifo in <paramref name="sessionDir"/> (named after it, as the session id), reports on the attach pipe
+    /// once the socket listens, then on the sync pipe the pid and later the exit code. No log file: the output
+    /// travels over the attach socket only (a file would grow without bound).</summary>
+    public static IReadOnlyList<string> BuildExecAttachArgs(MonitorSettings s, RuncClient runc, string id, string sessionDir,
+        string processSpecPath, string pidFile, bool tty, bool stdin)
+    {
+        var session = Path.GetFileName(sessionDir.TrimEnd('/'));
+        return
+        [
+            "--api-version", "1",
+            "--exec-attach",
+            "-u", session,
+            "-n", session,
+            "-b", sessionDir,
+            "-l", "none",
+            "--exit-dir", Path.Combine(sessionDir, "exits"),
+            "--socket-dir-path", Path.Combine(sessionDir, "s"),
+            .. ExecArgs(s, runc, id, processSpecPath, pidFile),
+            .. tty ? ["-t"] : Array.Empty<string>(),
+            .. stdin ? ["-i"] : Array.Empty<string>(),
+        ];
+    }
+
+    /// <summary>What every exec runs: `runc exec --detach --process SPEC --pid-file PID` with the runtime's global flags.</summary>
+    private static IReadOnlyList<string> ExecArgs(MonitorSettings s, RuncClient runc, string id, string processSpecPath, string pidFile) =>
+    [
+        "--sync",
+        "-c", id,
+        "-r", runc.Binary,
+        "-p", pidFile,
+        "-e",
+        "--exec-process-spec", processSpecPath,
+        "--log-level", s.LogLevel,
+        .. RuntimeArgs(runc),
+    ];
+
+    /// <summary>The runtime's global flags (its --root, then the handler's extra flags) as conmon --runtime-arg pairs.</summary>
+    private static IEnumerable<string> RuntimeArgs(RuncClient runc) =>
+        ["--runtime-arg", "--root=" + runc.Root, .. runc.ExtraGlobalArgs.SelectMany(a => new[] { "--runtime-arg", a })];
 
     /// <summary>Parses conmon's sync-pipe message: {"data": pid} (API 1) or {"pid": pid} (legacy);
     /// a negative value comes with a "message" holding runc's error.</summary>

@@ -60,7 +60,7 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
             File.Delete(stale);
         if (Path.GetDirectoryName(spec.LogPath) is { Length: > 0 } logDir) Directory.CreateDirectory(logDir);
 
-        var args = ConmonCommand.BuildCreateArgs(_settings, spec, paths);
+        var args = ConmonCommand.BuildCreateArgs(_settings, _runc, spec, paths);
         var sw = Stopwatch.StartNew();
         using var conmon = ConmonProcess.Start(_conmon, args, spec.BundlePath, paths.ConmonStderrFile);
         var process = conmon.Process;
@@ -94,7 +94,7 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
         if (value <= 0)
         {
             await AbandonAsync(spec.Id, process);
-            throw new ContainerCreateException(spec.Id, RuncException.Clean(message ?? "runc create failed"));
+            throw new ContainerCreateException(spec.Id, RuncException.Clean(message ?? ExitCodes.CreateFailed));
         }
         _log.LogInformation("created container {ContainerId} pid {Pid} conmon {ConmonPid} in {Ms} ms", spec.Id, value, process.Id, sw.ElapsedMilliseconds);
         return value;
@@ -221,9 +221,9 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
     {
         // No one will ever write an exit code: record "unknown" so every reader agrees from now on.
         var paths = Paths(id);
-        try { File.WriteAllText(paths.ExitFile, "255"); } catch (IOException) { }
-        _log.LogWarning("conmon for {ContainerId} is gone without recording an exit; reporting 255", id);
-        return ReadExit(id) ?? new ContainerExit(id, 255, DateTimeOffset.UtcNow);
+        try { File.WriteAllText(paths.ExitFile, ExitCodes.Lost.ToString(CultureInfo.InvariantCulture)); } catch (IOException) { }
+        _log.LogWarning("conmon for {ContainerId} is gone without recording an exit; reporting {ExitCode}", id, ExitCodes.Lost);
+        return ReadExit(id) ?? new ContainerExit(id, ExitCodes.Lost, DateTimeOffset.UtcNow);
     }
 
     private void Adopt(string id, Process process)

@@ -6,10 +6,5 @@ public sealed record ExecSyncResult(int ExitCode, byte[] Stdout, byte[] Stderr, 
 
 /// <summary>The exec could not run at all (no such container, container not running, or runc refused the process,
 /// e.g. executable not found); the message is runc's.</summary>
-public sealed class ContainerExecException(string containerId, string message, bool notFound = false, bool notRunning = false)
-    : Exception($"exec in container {containerId}: {message}")
-{
-    public string ContainerId { get; } = containerId;
-    public bool NotFound { get; } = notFound;
-    public bool NotRunning { get; } = notRunning;
-}
+public sealed class ContainerExecException(string containerId, string message)
+    : Exception($"exec in container {containerId}: {message}");

@@ -1,15 +1,12 @@
 namespace CriShim.Oci.Monitor;
 
-/// <summary>Where the monitor keeps its files, and which binaries it runs.</summary>
+/// <summary>Where the monitor keeps its files, and which conmon it runs. The runtime binary, its --root and extra
+/// global flags are the monitor's <see cref="Runc.RuncClient"/>'s: conmon passes them to every runc it starts.</summary>
 /// <param name="ConmonBinary">conmon (name on PATH or absolute path).</param>
-/// <param name="RuncBinary">Absolute path of runc, handed to conmon.</param>
-/// <param name="RuncRoot">runc's --root (the same as the RuncClient's).</param>
 /// <param name="StateDir">Monitor state, e.g. STATE/conmon: exits/, c/ID (persist dirs), s/ (attach socket links).
 /// Keep it short: the attach socket path (StateDir/s/ID/attach) must fit 107 bytes.</param>
-public sealed record MonitorSettings(string ConmonBinary, string RuncBinary, string RuncRoot, string StateDir)
+public sealed record MonitorSettings(string ConmonBinary, string StateDir)
 {
-    /// <summary>Extra global flags of the runtime, passed by conmon after --root (each as one --runtime-arg).</summary>
-    public IReadOnlyList<string> RuntimeArgs { get; init; } = [];
     /// <summary>conmon's --log-level (error, warn, info, debug, trace).</summary>
     public string LogLevel { get; init; } = "info";
     /// <summary>How long `runc create` under conmon may take before the create is abandoned.</summary>

@@ -14,16 +14,12 @@ public sealed record CommandSpec(string FileName, IReadOnlyList<string> Argument
 {
     public byte[]? Stdin { get; init; }
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
-    /// <summary>Replace the inherited environment instead of adding to it (CNI plugins get only what the spec says).</summary>
-    public bool ClearEnvironment { get; init; }
     public string? WorkingDirectory { get; init; }
     public TimeSpan? Timeout { get; init; }
     /// <summary>Bytes kept per stream; the rest is read and dropped so the child never blocks on a full pipe.</summary>
     public int MaxOutputBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>How long to keep reading after the child exited: a grandchild may hold the pipe open forever.</summary>
     public TimeSpan DrainAfterExit { get; init; } = TimeSpan.FromMilliseconds(500);
-    /// <summary>Called once the child runs (e.g. to learn its pid).</summary>
-    public Action<Process>? OnStarted { get; init; }
 }
 
 /// <summary>Runs child processes asynchronously: cancellation or timeout kills the child, and the child is always reaped.</summary>
@@ -40,7 +36,6 @@ public static class CommandRunner
         };
         foreach (var a in spec.Arguments) psi.ArgumentList.Add(a);
         if (spec.WorkingDirectory is not null) psi.WorkingDirectory = spec.WorkingDirectory;
-        if (spec.ClearEnvironment) psi.Environment.Clear();
         if (spec.Environment is not null)
             foreach (var (k, v) in spec.Environment) psi.Environment[k] = v;
 
@@ -53,7 +48,6 @@ public static class CommandRunner
         {
             throw new FileNotFoundException($"cannot run {spec.FileName}: {e.Message}", spec.FileName, e);
         }
-        spec.OnStarted?.Invoke(process);
 
         using var readCts = new CancellationTokenSource();
         var stdout = new CappedBuffer(spec.MaxOutputBytes);

@@ -15,7 +15,6 @@ public sealed record RuncState(
     public bool IsRunning => Status == "running";
     public bool IsCreated => Status == "created";
     public bool IsStopped => Status == "stopped";
-    public bool IsPaused => Status == "paused";
 
     /// <summary>Parses one state object (`runc state ID`).</summary>
     public static RuncState Parse(string json) =>

@@ -83,7 +83,7 @@ public sealed class RuntimeClassRegistry
 
         var command = problem is null ? kind.PrepareCommand(binary, layout.ShimDir(name), notes) : binary;
         var runtime = new RuncClient(command, root, loggers.CreateLogger<RuncClient>()) { ExtraGlobalArgs = o.Args };
-        var settings = new MonitorSettings(options.Conmon, runtime.Binary, runtime.Root, layout.MonitorDir) { RuntimeArgs = o.Args };
+        var settings = new MonitorSettings(options.Conmon, layout.MonitorDir);
         return new RuntimeClass
         {
             Name = name, Kind = kind, Binary = binary, Runtime = runtime, Problem = problem, Notes = notes,

@@ -11,16 +11,15 @@ public interface IStreamingTargets
 }
 
 /// <summary>
-/// A running container as exec and attach need it. RuncId is the id runc knows it by (RuncBinary and RuncRoot
-/// drive it, through conmon for exec); AttachSocketPath is conmon's attach socket (&lt;socket-dir&gt;/&lt;id&gt;/attach),
+/// A running container as exec and attach need it. RuncId is the id runc knows it by; Monitor is its runtime
+/// handler's conmon monitor, which runs execs in it (as it runs ExecSync); AttachSocketPath is conmon's attach socket (&lt;socket-dir&gt;/&lt;id&gt;/attach),
 /// ControlFifoPath its ctl fifo (null: no resizes). Tty and Stdin are the container's own settings (CRI
 /// ContainerConfig.tty/stdin); without stdin, attach input is dropped.
 /// </summary>
 public sealed record ContainerTarget(
     string Id,
     string RuncId,
-    string RuncBinary,
-    string RuncRoot,
+    CriShim.Oci.Monitor.ContainerMonitor Monitor,
     string AttachSocketPath,
     string? ControlFifoPath,
     bool Tty,

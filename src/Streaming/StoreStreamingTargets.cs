@@ -14,7 +14,7 @@ public sealed class StoreStreamingTargets(ContainerStore containers, PodStore po
         // The runtime of the container's pod (for runsc, the shim in front of it).
         var handler = handlers.ForOrDefault(pods.Get(record.PodId));
         var paths = handler.Monitor.Paths(record.Id, record.BundleDir);
-        return Task.FromResult<ContainerTarget?>(new ContainerTarget(record.Id, record.Id, handler.Runtime.Binary, handler.Runtime.Root,
+        return Task.FromResult<ContainerTarget?>(new ContainerTarget(record.Id, record.Id, handler.Monitor,
             paths.AttachSocket, paths.ControlFifo, config.Tty, config.Stdin));
     }
 

@@ -219,7 +219,7 @@ sealed class StreamingEndpoint(StreamingServerOptions options, RequestCache cach
     }
 
     ExecSession NewExec(ExecStreamRequest exec) =>
-        new(exec, options.ConmonBinary, Path.Combine(options.ScratchDir, Guid.NewGuid().ToString("N")[..16]), options.ExecOutputDrainTimeout, logs.CreateLogger<ExecSession>());
+        new(exec, Path.Combine(options.ScratchDir, Guid.NewGuid().ToString("N")[..16]), options.ExecOutputDrainTimeout, logs.CreateLogger<ExecSession>());
 
     static List<int>? ParsePorts(Microsoft.Extensions.Primitives.StringValues values)
     {

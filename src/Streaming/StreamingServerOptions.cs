@@ -46,8 +46,6 @@ public sealed record StreamingServerOptions
     /// conmon ends the output as soon as the process is gone, even if a background child still holds its stdout.
     /// </summary>
     public TimeSpan ExecOutputDrainTimeout { get; set; } = TimeSpan.FromMinutes(1);
-    /// <summary>The conmon binary that runs and reaps exec'd processes (the daemon sets it from "conmon").</summary>
-    public string ConmonBinary { get; set; } = "conmon";
     /// <summary>Private per-exec directories (console sockets, pid files) go below this (the daemon sets it below "state").</summary>
     public string ScratchDir { get; set; } = "/run/crishim/x";
 

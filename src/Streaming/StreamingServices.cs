@@ -15,7 +15,6 @@ public static class StreamingServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(options.Streaming with
         {
-            ConmonBinary = options.Conmon,
             ScratchDir = new DaemonLayout(options).ExecScratch,
         });
         services.TryAddSingleton<IPodDialer, NetNsPodDialer>();

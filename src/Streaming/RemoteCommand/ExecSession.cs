@@ -1,4 +1,6 @@
 using CriShim.Oci.Exec;
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Runc;
 using Microsoft.Extensions.Logging;
 
 namespace CriShim.Streaming.RemoteCommand;
@@ -7,18 +9,19 @@ namespace CriShim.Streaming.RemoteCommand;
 /// Runs one exec: starts the process, pumps stdio and terminal sizes, reports the exit code on the error
 /// stream. If the client disappears the process is killed and reaped.
 /// </summary>
-public sealed class ExecSession(ExecStreamRequest request, string conmonBinary, string scratchDir, TimeSpan drainTimeout, ILogger log)
+public sealed class ExecSession(ExecStreamRequest request, string scratchDir, TimeSpan drainTimeout, ILogger log)
 {
     public async Task RunAsync(RemoteCommandStreams client)
     {
         var container = request.Container;
-        var spec = new ExecSpec(conmonBinary, container.RuncBinary, container.RuncRoot, container.RuncId, request.Command, request.Tty, request.Stdin && client.Stdin is not null, scratchDir);
         ExecProcess process;
         try
         {
-            process = await ExecProcess.StartAsync(spec, log, client.ClientGone);
+            process = await container.Monitor.StartExecAsync(container.RuncId, request.Command, request.Tty,
+                request.Stdin && client.Stdin is not null, scratchDir, client.ClientGone);
         }
-        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or System.Net.Sockets.SocketException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or ContainerExecException or RuncException or System.ComponentModel.Win32Exception
+                                      or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             if (client.ClientGone.IsCancellationRequested) return;
             log.LogWarning("exec in {ContainerId} failed to start: {Error}", container.Id, e.Message);

@@ -20,7 +20,7 @@ public sealed class ContainerMonitorTests
         if (!TestBundle.BusyboxAvailable) Assert.Ignore("busybox-static is not installed");
         _dir = new TempDir("crishim-mon-");
         _runc = new RuncClient("runc", Path.Combine(_dir.Path, "runc"));
-        _settings = new MonitorSettings("conmon", _runc.Binary, _runc.Root, Path.Combine(_dir.Path, "mon"));
+        _settings = new MonitorSettings("conmon", Path.Combine(_dir.Path, "mon"));
         _monitor = NewMonitor();
     }
 
@@ -304,7 +304,7 @@ public sealed class ContainerMonitorTests
     public void Exec_sync_in_an_unknown_container_says_not_found()
     {
         var e = Assert.ThrowsAsync<ContainerExecException>(() => _monitor.ExecSyncAsync("nope", ["true"], TimeSpan.FromSeconds(5)));
-        Assert.That(e!.NotFound, Is.True);
+        Assert.That(e!.Message, Does.Contain("container not found"));
     }
 
     [Test]

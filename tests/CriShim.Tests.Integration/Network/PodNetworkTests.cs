@@ -18,7 +18,7 @@ public sealed class PodNetworkTests
         using var env = new NetworkTestEnv();
         env.WriteBridgeConf();
         var runc = new RuncClient("runc", Path.Combine(env.Dir.Path, "runc"));
-        var monitor = new ContainerMonitor(new MonitorSettings("conmon", runc.Binary, runc.Root, Path.Combine(env.Dir.Path, "mon")), runc);
+        var monitor = new ContainerMonitor(new MonitorSettings("conmon", Path.Combine(env.Dir.Path, "mon")), runc);
         const string pod = "netpod";
         var id = "netctr-" + Guid.NewGuid().ToString("N")[..6];
         var ns = await env.Pins.CreateAsync(pod, new PodNamespaceRequest { Hostname = pod });

@@ -1,3 +1,5 @@
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Runc;
 using CriShim.Streaming;
 using CriShim.Tests.Integration.Support;
 
@@ -16,7 +18,8 @@ sealed class ConmonContainer : IAsyncDisposable
     public string AttachSocket => Path.Combine(Dir, "sock", Id, "attach");
     public string ControlFifo => Path.Combine(Bundle, "ctl");
 
-    public ContainerTarget Target => new(Id, Id, "runc", RuncRoot, AttachSocket, ControlFifo, Tty, true);
+    public ContainerTarget Target => new(Id, Id, new ContainerMonitor(new MonitorSettings("conmon", Path.Combine(Dir, "mon")), new RuncClient("runc", RuncRoot)),
+        AttachSocket, ControlFifo, Tty, true);
 
     /// <summary>The socket as conmon bound it, in the bundle: with a long bundle path, beyond what sun_path holds.</summary>
     public string BundleAttachSocket => Path.Combine(Bundle, "attach");

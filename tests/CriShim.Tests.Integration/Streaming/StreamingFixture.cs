@@ -1,3 +1,5 @@
+using CriShim.Oci.Monitor;
+using CriShim.Oci.Runc;
 using CriShim.Streaming;
 using CriShim.Streaming.PortForward;
 using CriShim.Tests.Integration.Support;
@@ -24,7 +26,9 @@ public sealed class StreamingFixture
         ? LoggerFactory.Create(b => b.AddProvider(new FileLoggerProvider(path)).SetMinimumLevel(LogLevel.Debug))
         : NullLoggerFactory.Instance;
 
-    public static ContainerTarget Container => new(ContainerId, ContainerId, "runc", RuncRoot, "/nonexistent/attach", null, false, false);
+    /// <summary>Runs the execs, as a runtime handler's monitor does in the daemon.</summary>
+    public static ContainerMonitor Monitor { get; private set; } = null!;
+    public static ContainerTarget Container => new(ContainerId, ContainerId, Monitor, "/nonexistent/attach", null, false, false);
     public static PodTarget Pod => new("pod-" + ContainerId, NetNsPath);
 
     [OneTimeSetUp]
@@ -36,6 +40,7 @@ public sealed class StreamingFixture
         ContainerId = $"stream-{suffix}";
         NetNsName = $"crishim-test-{suffix}";
         Directory.CreateDirectory(RuncRoot);
+        Monitor = new ContainerMonitor(new MonitorSettings("conmon", Path.Combine(Dir, "mon")), new RuncClient("runc", RuncRoot));
 
         await Sh.RunAsync("ip", "netns", "add", NetNsName);
         await Sh.RunAsync("ip", "netns", "exec", NetNsName, "ip", "link", "set", "lo", "up");

@@ -69,9 +69,9 @@ public class RuntimeClassRegistryTests
         Assert.That(handlers.Find("runc")!.Runtime.Root, Is.EqualTo(Path.Combine(_state, "runc")));
         Assert.That(fast.Runtime.GlobalArgs, Is.EqualTo(new[] { "--root", Path.Combine(_state, "fast"), "--debug=true" }));
         var paths = fast.Monitor.Paths("c1", "/b");
-        var conmon = ConmonCommand.BuildCreateArgs(fast.Monitor.Settings, new ContainerLaunchSpec("c1", "c1", "/b", "/l"), paths);
+        var conmon = ConmonCommand.BuildCreateArgs(fast.Monitor.Settings, fast.Monitor.Runc, new ContainerLaunchSpec("c1", "c1", "/b", "/l"), paths);
         Assert.That(string.Join(' ', conmon), Does.Contain("--runtime-arg --root=" + Path.Combine(_state, "fast") + " --runtime-arg --debug=true"));
-        var exec = ConmonCommand.BuildExecArgs(fast.Monitor.Settings, "c1", "/p.json", "/pid", "/log");
+        var exec = ConmonCommand.BuildExecArgs(fast.Monitor.Settings, fast.Monitor.Runc, "c1", "/p.json", "/pid", "/log");
         Assert.That(string.Join(' ', exec), Does.EndWith("--runtime-arg --debug=true"));
         Assert.That(fast.Monitor.Settings.ExitDir, Is.EqualTo(handlers.Default.Monitor.Settings.ExitDir), "one exit directory for every handler");
     }

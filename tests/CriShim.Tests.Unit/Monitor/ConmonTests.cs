@@ -1,11 +1,16 @@
 using System.Text;
 using CriShim.Oci.Monitor;
+using CriShim.Oci.Runc;
 
 namespace CriShim.Tests.Unit.Monitor;
 
 public sealed class ConmonTests
 {
-    private static readonly MonitorSettings Settings = new("conmon", "/usr/sbin/runc", "/run/crishim/runc", "/run/crishim/conmon");
+    private static readonly MonitorSettings Settings = new("conmon", "/run/crishim/conmon");
+    private static readonly RuncClient Runc = new("/usr/sbin/runc", Path.Combine(Path.GetTempPath(), "crishim-conmon-tests", "runc"))
+    {
+        ExtraGlobalArgs = ["--systemd-cgroup"],
+    };
 
     private static MonitorPaths PathsFor(string id) => new(
         "/run/crishim/conmon/c/" + id, "/run/crishim/conmon/c/" + id + "/conmon.pid", "/run/crishim/conmon/c/" + id + "/container.pid",
@@ -15,7 +20,7 @@ public sealed class ConmonTests
     public void Create_command_line_has_the_conmon_2_options_runtime_root_and_k8s_log()
     {
         var spec = new ContainerLaunchSpec("c1", "k8s_app", "/b", "/var/log/pods/p/app/0.log");
-        var args = ConmonCommand.BuildCreateArgs(Settings, spec, PathsFor("c1"));
+        var args = ConmonCommand.BuildCreateArgs(Settings, Runc, spec, PathsFor("c1"));
         var line = string.Join(' ', args);
         Assert.That(line, Does.Contain("-c c1 -n k8s_app -u c1 -r /usr/sbin/runc -b /b"));
         Assert.That(line, Does.Contain("-p /run/crishim/conmon/c/c1/container.pid"));
@@ -23,7 +28,7 @@ public sealed class ConmonTests
         Assert.That(line, Does.Contain("--exit-dir /run/crishim/conmon/exits"));
         Assert.That(line, Does.Contain("--persist-dir /run/crishim/conmon/c/c1"));
         Assert.That(line, Does.Contain("--socket-dir-path /run/crishim/conmon/s"));
-        Assert.That(line, Does.Contain("--runtime-arg --root=/run/crishim/runc"));
+        Assert.That(line, Does.Contain($"--runtime-arg --root={Runc.Root} --runtime-arg --systemd-cgroup"));
         Assert.That(args, Does.Contain("--api-version").And.Contain("--sync"));
         Assert.That(args, Does.Not.Contain("-t").And.Not.Contain("-i"));
     }
@@ -31,21 +36,36 @@ public sealed class ConmonTests
     [Test]
     public void Terminal_wins_over_stdin_and_stdin_once_closes_stdin()
     {
-        var tty = ConmonCommand.BuildCreateArgs(Settings, new ContainerLaunchSpec("c", "n", "/b", "/l") { Terminal = true, Stdin = true }, PathsFor("c"));
+        var tty = ConmonCommand.BuildCreateArgs(Settings, Runc, new ContainerLaunchSpec("c", "n", "/b", "/l") { Terminal = true, Stdin = true }, PathsFor("c"));
         Assert.That(tty, Does.Contain("-t").And.Not.Contain("-i"));
-        var stdin = ConmonCommand.BuildCreateArgs(Settings, new ContainerLaunchSpec("c", "n", "/b", "/l") { Stdin = true }, PathsFor("c"));
+        var stdin = ConmonCommand.BuildCreateArgs(Settings, Runc, new ContainerLaunchSpec("c", "n", "/b", "/l") { Stdin = true }, PathsFor("c"));
         Assert.That(stdin, Does.Contain("-i").And.Contain("--leave-stdin-open"));
-        var once = ConmonCommand.BuildCreateArgs(Settings, new ContainerLaunchSpec("c", "n", "/b", "/l") { Stdin = true, StdinOnce = true }, PathsFor("c"));
+        var once = ConmonCommand.BuildCreateArgs(Settings, Runc, new ContainerLaunchSpec("c", "n", "/b", "/l") { Stdin = true, StdinOnce = true }, PathsFor("c"));
         Assert.That(once, Does.Contain("-i").And.Not.Contain("--leave-stdin-open"));
     }
 
     [Test]
     public void Exec_command_line_uses_a_process_spec_and_the_legacy_exec_api()
     {
-        var args = ConmonCommand.BuildExecArgs(Settings, "c1", "/w/process.json", "/w/pid", "/w/log");
+        var args = ConmonCommand.BuildExecArgs(Settings, Runc, "c1", "/w/process.json", "/w/pid", "/w/log");
         Assert.That(string.Join(' ', args), Does.Contain("-e --exec-process-spec /w/process.json"));
         Assert.That(args, Does.Not.Contain("--api-version"));
         Assert.That(args, Does.Not.Contain("-b"));
+        Assert.That(string.Join(' ', args), Does.Contain("-p /w/pid").And.EndWith($"--runtime-arg --root={Runc.Root} --runtime-arg --systemd-cgroup"));
+    }
+
+    [Test]
+    public void Interactive_exec_shares_the_runtime_flags_and_attaches_through_the_session_dir()
+    {
+        var args = ConmonCommand.BuildExecAttachArgs(Settings, Runc, "c1", "/x/0123abcd", "/x/0123abcd/process.json", "/x/0123abcd/exec.pid", tty: true, stdin: true);
+        var line = string.Join(' ', args);
+        Assert.That(line, Does.Contain("--api-version 1 --exec-attach -u 0123abcd -n 0123abcd -b /x/0123abcd -l none"));
+        Assert.That(line, Does.Contain("--exit-dir /x/0123abcd/exits --socket-dir-path /x/0123abcd/s"));
+        Assert.That(line, Does.Contain("-c c1 -r /usr/sbin/runc -p /x/0123abcd/exec.pid -e --exec-process-spec /x/0123abcd/process.json"));
+        Assert.That(line, Does.Contain($"--runtime-arg --root={Runc.Root} --runtime-arg --systemd-cgroup"));
+        Assert.That(args, Does.Contain("-t").And.Contain("-i"));
+        var plain = ConmonCommand.BuildExecAttachArgs(Settings, Runc, "c1", "/x/s", "/x/s/p.json", "/x/s/pid", tty: false, stdin: false);
+        Assert.That(plain, Does.Not.Contain("-t").And.Not.Contain("-i"));
     }
 
     [TestCase("{\"data\": 4242}\n", 4242, null)]
