@@ -71,9 +71,11 @@ public sealed class StatsCollector(
         var members = selected.Select(Members).ToArray();
         var own = await FromSamplesAsync(_podSamples, Enumerable.Range(0, selected.Count).ToArray(), i => selected[i].Id,
             (i, t) => PodOwnAsync(selected[i], members[i].All, t), ct);
+        // All pods' containers in one batch, so the ones without a sample are read in parallel across pods too.
+        var all = await ContainersAsync(members.SelectMany(m => m.Running).ToList(), ct);
         var result = new PodSandboxStats[selected.Count];
-        for (var i = 0; i < selected.Count; i++)
-            result[i] = PodStats(selected[i], own[i], await ContainersAsync(members[i].Running, ct));
+        for (int i = 0, next = 0; i < selected.Count; next += members[i].Running.Count, i++)
+            result[i] = PodStats(selected[i], own[i], all[next..(next + members[i].Running.Count)]);
         return result;
     }
 
