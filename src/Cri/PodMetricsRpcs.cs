@@ -36,29 +36,20 @@ public sealed partial class StatsRpcs
         return Task.FromResult(response);
     }
 
-    public async Task<ListPodSandboxMetricsResponse> ListPodSandboxMetrics(ListPodSandboxMetricsRequest request, ServerCallContext context)
-    {
-        var response = new ListPodSandboxMetricsResponse();
-        response.PodMetrics.Add(await CollectPodMetrics(context.CancellationToken));
-        return response;
-    }
+    public async Task<ListPodSandboxMetricsResponse> ListPodSandboxMetrics(ListPodSandboxMetricsRequest request, ServerCallContext context) =>
+        new() { PodMetrics = { await CollectPodMetrics(context.CancellationToken) } };
 
     public async Task StreamPodSandboxMetrics(StreamPodSandboxMetricsRequest request, IServerStreamWriter<StreamPodSandboxMetricsResponse> responseStream, ServerCallContext context) =>
-        await StreamPaging.StreamPages(await CollectPodMetrics(context.CancellationToken), page =>
-        {
-            var response = new StreamPodSandboxMetricsResponse();
-            response.PodSandboxMetrics.Add(page);
-            return response;
-        }, responseStream, context.CancellationToken);
+        await StreamPaging.StreamPages(await CollectPodMetrics(context.CancellationToken),
+            page => new StreamPodSandboxMetricsResponse { PodSandboxMetrics = { page } }, responseStream, context.CancellationToken);
 
     async Task<List<PodSandboxMetrics>> CollectPodMetrics(CancellationToken ct)
     {
         var all = new List<PodSandboxMetrics>();
-        foreach (var pod in lookups.FilterPods(null).Where(p => p.State == PodState.Ready))
+        foreach (var stats in await statsCollector.PodsAsync(lookups.FilterPods(null).Where(p => p.State == PodState.Ready).ToList(), ct))
         {
-            var stats = await statsCollector.PodAsync(pod, ct);
             var meta = stats.Attributes.Metadata;
-            var metrics = new PodSandboxMetrics { PodSandboxId = pod.Id };
+            var metrics = new PodSandboxMetrics { PodSandboxId = stats.Attributes.Id };
             foreach (var c in stats.Linux.Containers)
             {
                 var record = containers.Get(c.Attributes.Id);

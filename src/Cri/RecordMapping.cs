@@ -26,60 +26,55 @@ public static class RecordMapping
     public static PodSandbox ToCri(this PodRecord pod)
     {
         var config = pod.PodConfig();
-        var sandbox = new PodSandbox
+        return new PodSandbox
         {
             Id = pod.Id, Metadata = config.Metadata, State = pod.CriState(),
             CreatedAt = UnixNanos(pod.CreatedAt), RuntimeHandler = pod.RuntimeHandler,
+            Labels = { config.Labels }, Annotations = { config.Annotations },
         };
-        sandbox.Labels.Add(config.Labels);
-        sandbox.Annotations.Add(config.Annotations);
-        return sandbox;
+    }
+
+    public static PodSandboxAttributes ToCriAttributes(this PodRecord pod)
+    {
+        var config = pod.PodConfig();
+        return new PodSandboxAttributes { Id = pod.Id, Metadata = config.Metadata, Labels = { config.Labels }, Annotations = { config.Annotations } };
     }
 
     public static PodSandboxStatus ToCriStatus(this PodRecord pod)
     {
         var config = pod.PodConfig();
-        var options = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption();
-        var status = new PodSandboxStatus
+        return new PodSandboxStatus
         {
             Id = pod.Id, Metadata = config.Metadata, State = pod.CriState(),
             CreatedAt = UnixNanos(pod.CreatedAt), RuntimeHandler = pod.RuntimeHandler,
-            Network = new PodSandboxNetworkStatus { Ip = pod.Ip ?? "" },
-            Linux = new LinuxPodSandboxStatus { Namespaces = new Namespace { Options = options } },
+            Network = new PodSandboxNetworkStatus { Ip = pod.Ip ?? "", AdditionalIps = { pod.AdditionalIps.Select(ip => new PodIP { Ip = ip }) } },
+            Linux = new LinuxPodSandboxStatus { Namespaces = new Namespace { Options = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption() } },
+            Labels = { config.Labels }, Annotations = { config.Annotations },
         };
-        status.Network.AdditionalIps.Add(pod.AdditionalIps.Select(ip => new PodIP { Ip = ip }));
-        status.Labels.Add(config.Labels);
-        status.Annotations.Add(config.Annotations);
-        return status;
     }
 
     public static Container ToCri(this ContainerRecord c)
     {
         var config = c.ContainerConfig();
-        var container = new Container
+        return new Container
         {
             Id = c.Id, PodSandboxId = c.PodId, Metadata = config.Metadata,
             Image = new ImageSpec { Image = c.ImageId, UserSpecifiedImage = c.ImageRef },
             ImageRef = ImageRefOf(c), ImageId = c.ImageId, State = c.CriState(), CreatedAt = UnixNanos(c.CreatedAt),
+            Labels = { config.Labels }, Annotations = { config.Annotations },
         };
-        container.Labels.Add(config.Labels);
-        container.Annotations.Add(config.Annotations);
-        return container;
     }
 
     public static ContainerAttributes ToCriAttributes(this ContainerRecord c)
     {
         var config = c.ContainerConfig();
-        var attributes = new ContainerAttributes { Id = c.Id, Metadata = config.Metadata };
-        attributes.Labels.Add(config.Labels);
-        attributes.Annotations.Add(config.Annotations);
-        return attributes;
+        return new ContainerAttributes { Id = c.Id, Metadata = config.Metadata, Labels = { config.Labels }, Annotations = { config.Annotations } };
     }
 
     public static ContainerStatus ToCriStatus(this ContainerRecord c)
     {
         var config = c.ContainerConfig();
-        var status = new ContainerStatus
+        return new ContainerStatus
         {
             Id = c.Id, Metadata = config.Metadata, State = c.CriState(),
             CreatedAt = UnixNanos(c.CreatedAt),
@@ -90,11 +85,8 @@ public static class RecordMapping
             ImageRef = ImageRefOf(c), ImageId = c.ImageId,
             Reason = c.Reason, Message = c.Message, LogPath = c.LogPath,
             Resources = new ContainerResources { Linux = config.Linux?.Resources ?? new LinuxContainerResources() },
+            Labels = { config.Labels }, Annotations = { config.Annotations }, Mounts = { config.Mounts },
         };
-        status.Labels.Add(config.Labels);
-        status.Annotations.Add(config.Annotations);
-        status.Mounts.Add(config.Mounts);
-        return status;
     }
 
     /// <summary>The repo digest when the image was pulled by one, else the image ID, as containerd answers.</summary>

@@ -11,5 +11,19 @@ public sealed class ContainerStore(string dir, ILogger<ContainerStore> log) : Re
 {
     public NameRegistry Names { get; } = new();
 
-    public IEnumerable<ContainerRecord> InPod(string podId) => All.Where(c => c.PodId == podId);
+    PodIndex? _byPod;
+
+    /// <summary>The containers of one ordered snapshot by pod, built once per change of the store.</summary>
+    sealed record PodIndex(IReadOnlyList<ContainerRecord> Snapshot, ILookup<string, ContainerRecord> ByPod);
+
+    /// <summary>The pod's containers, oldest first: a lookup in an index of the current snapshot, not a scan of all containers.</summary>
+    public IEnumerable<ContainerRecord> InPod(string podId)
+    {
+        // Ordered answers the same array until the store changes, so the index is current when built from it.
+        var ordered = Ordered;
+        var index = Volatile.Read(ref _byPod);
+        if (index is null || !ReferenceEquals(index.Snapshot, ordered))
+            Volatile.Write(ref _byPod, index = new PodIndex(ordered, ordered.ToLookup(c => c.PodId, StringComparer.Ordinal)));
+        return index.ByPod[podId];
+    }
 }

@@ -27,6 +27,9 @@ public class ObservabilityTests : LifecycleFixture
         var podStats = (await Runtime.PodSandboxStatsAsync(new PodSandboxStatsRequest { PodSandboxId = pod })).Stats;
         Assert.That(podStats.Linux.Network.DefaultInterface.Name, Is.EqualTo("eth0"));
         Assert.That(podStats.Linux.Containers.Select(s => s.Attributes.Id), Does.Contain(c));
+        var podList = await Runtime.ListPodSandboxStatsAsync(new ListPodSandboxStatsRequest { Filter = new PodSandboxStatsFilter { Id = pod } });
+        Assert.That(podList.Stats.Select(s => s.Attributes.Id), Is.EqualTo(new[] { pod }));
+        Assert.That(podList.Stats[0].Linux.Containers.Select(s => s.Attributes.Id), Does.Contain(c), "the list answers from the housekeeping samples");
     }
 
     [Test]

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CriShim.Tests.Unit.Stores;
 
-/// <summary>Records persist atomically and survive a reload; unreadable ones are set aside, never fatal.</summary>
+/// <summary>Records persist atomically and survive a reload; unreadable ones are set aside, never fatal; the container store indexes by pod.</summary>
 public sealed class RecordStoreTests
 {
     string _dir = null!;
@@ -150,5 +150,35 @@ public sealed class RecordStoreTests
         await store.SaveAsync(Pod("a") with { Attempt = 0 });
         await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => store.UpdateAsync("a", p => p with { Attempt = p.Attempt + 1 }))));
         Assert.That(Open().Get("a")!.Attempt, Is.EqualTo(50));
+    }
+
+    static ContainerRecord Container(string id, string podId, int createdSeconds) => new()
+    {
+        Id = id, PodId = podId, Name = "c-" + id, ImageRef = "busybox", ImageId = "sha256:1", BundleDir = "/b/" + id, RootfsDir = "/r/" + id,
+        Config = Google.Protobuf.MessageExtensions.ToByteArray(new global::Runtime.V1.ContainerConfig()),
+        CreatedAt = DateTimeOffset.UnixEpoch.AddSeconds(createdSeconds),
+    };
+
+    [Test]
+    public async Task ContainersInPod_FollowEverySaveUpdateAndDelete_OldestFirst()
+    {
+        var store = new ContainerStore(_dir, NullLogger<ContainerStore>.Instance); // the per-pod index
+        await store.SaveAsync(Container("b", "p1", 2));
+        await store.SaveAsync(Container("a", "p1", 1));
+        await store.SaveAsync(Container("x", "p2", 0));
+        Assert.That(store.InPod("p1").Select(c => c.Id), Is.EqualTo(new[] { "a", "b" }), "oldest first");
+        Assert.That(store.InPod("p2").Select(c => c.Id), Is.EqualTo(new[] { "x" }));
+        Assert.That(store.InPod("p3"), Is.Empty);
+        Assert.That(store.InPod("p"), Is.Empty, "a pod ID, not a prefix");
+
+        await store.UpdateAsync("a", c => c with { State = ContainerRunState.Running });
+        Assert.That(store.InPod("p1").Single(c => c.Id == "a").State, Is.EqualTo(ContainerRunState.Running), "the updated record");
+
+        await store.SaveAsync(Container("c", "p2", 3));
+        Assert.That(store.InPod("p2").Select(c => c.Id), Is.EqualTo(new[] { "x", "c" }));
+
+        await store.DeleteAsync("x");
+        Assert.That(store.InPod("p2").Select(c => c.Id), Is.EqualTo(new[] { "c" }));
+        Assert.That(store.InPod("p1").Select(c => c.Id), Is.EqualTo(new[] { "a", "b" }));
     }
 }
