@@ -101,7 +101,7 @@ public sealed class Supervisor(
         // Not in the handler's list (rare: its runtime state is gone or unreadable): `runc state` says which.
         var state = listed.GetValueOrDefault(handler)?.GetValueOrDefault(c.Id) ?? await handler.Monitor.Runc.StateAsync(c.Id, ct);
         if (state is null || state.IsStopped)
-            await containerManager.RecordExitAsync(new ContainerExit(c.Id, 255, DateTimeOffset.UtcNow));
+            await containerManager.RecordExitAsync(new ContainerExit(c.Id, ContainerExitCodes.Unknown, DateTimeOffset.UtcNow));
         else if (state.IsCreated && c.State == ContainerRunState.Unknown)
             await containers.UpdateAsync(c.Id, r => r with { State = ContainerRunState.Created, Reason = "", Message = "" }, ct);
         else if (!state.IsCreated && c.State is ContainerRunState.Created or ContainerRunState.Unknown)
@@ -112,7 +112,7 @@ public sealed class Supervisor(
     /// start tries again.</summary>
     async Task MarkUnknownAsync(string id, string why) =>
         await containers.UpdateAsync(id, r => r.State == ContainerRunState.Exited ? r
-            : r with { State = ContainerRunState.Unknown, Reason = "RecoveryFailed", Message = $"state after the daemon restart is unknown: {why}" });
+            : r with { State = ContainerRunState.Unknown, Reason = ContainerExitReasons.RecoveryFailed, Message = $"state after the daemon restart is unknown: {why}" });
 
     /// <summary>Whatever a crash or an unreadable record left without an owner. Container IDs include pods' infra
     /// containers (their ID is the pod's), so those are left to the pod sweep.</summary>
