@@ -1,18 +1,13 @@
 using CriShim.Errors;
 using CriShim.Config;
-using CriShim.Cri.Specs;
 using CriShim.Events;
 using CriShim.Images;
-using CriShim.Oci.Cgroups;
 using CriShim.Oci.Monitor;
 using CriShim.Oci.Runc;
 using CriShim.Oci.Specs;
-using CriShim.Oci.Pod;
-using CriShim.Oci.Rootfs;
 using CriShim.RuntimeClasses;
 using CriShim.Stores;
 using Runtime.V1;
-using NamespaceMode = Runtime.V1.NamespaceMode;
 
 namespace CriShim.Containers;
 

@@ -2,16 +2,10 @@ using CriShim.Errors;
 using CriShim.Config;
 using CriShim.Containers;
 using CriShim.Cri.Specs;
-using CriShim.Oci.Cgroups;
-using CriShim.Oci.Monitor;
-using CriShim.Oci.Network;
 using CriShim.Oci.Specs;
-using CriShim.Oci.Pod;
-using CriShim.Oci.Rootfs;
 using CriShim.RuntimeClasses;
 using CriShim.Stores;
 using Runtime.V1;
-using NamespaceMode = Runtime.V1.NamespaceMode;
 
 namespace CriShim.Pods;
 
