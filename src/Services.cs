@@ -23,8 +23,7 @@ public static class Services
         var layout = new DaemonLayout(options);
         services.AddSingleton(layout);
         services.AddSingleton(sp => new PodStore(layout.PodRecords, sp.GetRequiredService<ILogger<PodStore>>()));
-        services.AddSingleton<LifecycleLocks>();
-        services.AddSingleton(sp => new ContainerStore(layout.ContainerRecords, sp.GetRequiredService<ILogger<ContainerStore>>()));
+        services.AddSingleton(sp => new ContainerStore(layout.ContainerRecords, sp.GetRequiredService<PodStore>(), sp.GetRequiredService<ILogger<ContainerStore>>()));
         AddImages(services);
         AddRuntime(services, options, layout);
         services.AddSingleton<IStreamingTargets, StoreStreamingTargets>();
@@ -44,7 +43,9 @@ public static class Services
         services.AddSingleton(sp => new CniManager(new CniSettings(options.Cni.ConfDir, [options.Cni.BinDir], layout.CniResults),
             sp.GetRequiredService<ILogger<CniManager>>()));
         services.AddSingleton<InfraRootfs>();
+        services.AddSingleton<IContainerRuntime, OciContainerRuntime>();
         services.AddSingleton<ContainerManager>();
+        services.AddSingleton<IPodRuntime, OciPodRuntime>();
         services.AddSingleton<PodSandboxManager>();
         services.AddSingleton<ILayerUsers, ContainerLayerUsers>();
         services.AddSingleton<Supervisor>();

@@ -65,7 +65,7 @@ public static class RecoveryDecision
     public static ContainerRecovery ForRuntime(ContainerRecord record, RuncState? state, DateTimeOffset now)
     {
         if (state is null || state.IsStopped)
-            return new(ContainerRecoveryAction.RecordExit, new ContainerExit(record.Id, 255, now));
+            return new(ContainerRecoveryAction.RecordExit, new ContainerExit(record.Id, ContainerExitCodes.Unknown, now));
         if (state.IsCreated)
             return new(record.State == ContainerRunState.Unknown ? ContainerRecoveryAction.MarkCreated : ContainerRecoveryAction.Keep);
         return new(record.State is ContainerRunState.Created or ContainerRunState.Unknown ? ContainerRecoveryAction.MarkRunning : ContainerRecoveryAction.Keep);
@@ -81,7 +81,7 @@ public static class RecoveryDecision
     /// <summary>The record once its recovery failed: CONTAINER_UNKNOWN with the reason (the next start tries again),
     /// unless it already exited.</summary>
     public static ContainerRecord MarkedUnknown(ContainerRecord r, string why) => r.State == ContainerRunState.Exited ? r
-        : r with { State = ContainerRunState.Unknown, Reason = "RecoveryFailed", Message = $"state after the daemon restart is unknown: {why}" };
+        : r with { State = ContainerRunState.Unknown, Reason = ContainerExitReasons.RecoveryFailed, Message = $"state after the daemon restart is unknown: {why}" };
 
     /// <summary>A pod: torn down when half-created; a ready one whose pinned network namespace is gone (asked of
     /// <paramref name="pathExists"/> only then) becomes not ready.</summary>

@@ -8,7 +8,7 @@ using CriShim.Oci.Cgroups;
 namespace CriShim.Cri;
 
 /// <summary>CreateContainer, StartContainer, StopContainer, RemoveContainer, ExecSync.</summary>
-public sealed partial class ContainerRpcs(ContainerManager containerManager, RuntimeClasses.RuntimeClassRegistry runtimeClasses, CgroupUpdater cgroups, LifecycleLocks locks,
+public sealed partial class ContainerRpcs(ContainerManager containerManager, RuntimeClasses.RuntimeClassRegistry runtimeClasses, CgroupUpdater cgroups,
     PodStore pods, ContainerStore containers, StoreLookups lookups, ListItemCache listItems, ILogger<ContainerRpcs> log)
 {
     public async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)

@@ -15,7 +15,7 @@ public sealed partial class ContainerRpcs
     {
         var c = lookups.RequireContainer(request.ContainerId);
         var resources = request.Linux ?? throw DomainException.Invalid("UpdateContainerResources needs linux resources");
-        using var held = await locks.ContainerAsync(c.PodId, c.Id, context.CancellationToken);
+        using var held = await containers.LockAsync(c, context.CancellationToken);
         c = lookups.RequireContainer(c.Id);
         if (c.State is ContainerRunState.Exited) throw DomainException.Precondition($"container \"{c.Id}\" has exited");
         var pod = pods.Get(c.PodId) ?? throw DomainException.NotFound($"pod sandbox \"{c.PodId}\" not found");
@@ -35,7 +35,7 @@ public sealed partial class ContainerRpcs
     public async Task<UpdatePodSandboxResourcesResponse> UpdatePodSandboxResources(UpdatePodSandboxResourcesRequest request, ServerCallContext context)
     {
         var pod = lookups.RequirePod(request.PodSandboxId);
-        using var held = await locks.PodAsync(pod.Id, context.CancellationToken);
+        using var held = await pods.LockAsync(pod.Id, context.CancellationToken);
         pod = lookups.RequirePod(pod.Id);
         // kubelet owns the pod-level cgroup under the cgroupfs driver; apply the overhead/limits to it when we know it.
         if (!string.IsNullOrEmpty(pod.CgroupParent) && request.Resources is { } resources)

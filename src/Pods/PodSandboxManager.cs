@@ -2,28 +2,22 @@ using CriShim.Errors;
 using CriShim.Config;
 using CriShim.Containers;
 using CriShim.Cri.Specs;
-using CriShim.Oci.Cgroups;
-using CriShim.Oci.Monitor;
-using CriShim.Oci.Network;
 using CriShim.Oci.Specs;
-using CriShim.Oci.Pod;
-using CriShim.Oci.Rootfs;
 using CriShim.RuntimeClasses;
 using CriShim.Stores;
 using Runtime.V1;
-using NamespaceMode = Runtime.V1.NamespaceMode;
 
 namespace CriShim.Pods;
 
 /// <summary>
-/// Pod sandbox lifecycle: pod files and shm, namespaces pinned to files (no pause process unless the pod
-/// shares a PID namespace), CNI networking. Every teardown step is idempotent and derived from the pod ID,
-/// so a failed run, a remove and crash recovery all clean up through <see cref="TearDownAsync"/>.
+/// Pod sandbox lifecycle: validation, names, records and their state transitions (ready, not ready, removed) under
+/// the stores' operation locks, and the pod's containers on stop and remove. What happens on the host (pod files,
+/// namespaces, network, infra) is the <see cref="IPodRuntime"/>'s; a failed run, a remove and crash recovery all
+/// clean up through its <see cref="IPodRuntime.TearDownAsync"/>.
 /// </summary>
 public sealed class PodSandboxManager(
     DaemonLayout layout, PodStore pods, ContainerStore containers, ContainerManager containerManager,
-    NamespacePins pins, CniManager cni, RuntimeClassRegistry handlers, InfraRootfs infraRootfs, CgroupCleaner cgroups,
-    Stats.StatsCollector stats, LifecycleLocks locks, ILogger<PodSandboxManager> log)
+    RuntimeClassRegistry handlers, IPodRuntime runtime, Stats.StatsCollector stats, ILogger<PodSandboxManager> log)
 {
     public async Task<PodRecord> RunAsync(PodSandboxConfig config, string runtimeHandler, CancellationToken ct)
     {
@@ -40,14 +34,14 @@ public sealed class PodSandboxManager(
             CreatedAt = DateTimeOffset.UtcNow, PodDir = layout.PodDir(id),
             CgroupParent = config.Linux?.CgroupParent ?? "",
         };
-        using var held = await locks.PodAsync(id, ct);
+        using var held = await pods.LockAsync(id, ct);
         if (pods.Names.Reserve(record.ReservedName, id) is { } holder)
             throw DomainException.Exists($"pod sandbox name \"{record.ReservedName}\" is reserved for \"{holder}\"");
         try
         {
             // Persisted first and marked complete last: a crash in between leaves a record that recovery tears down.
             await pods.SaveAsync(record, CancellationToken.None);
-            record = await SetUpAsync(record, config, handler, ct);
+            record = await runtime.SetUpAsync(record, config, handler, ct);
             await pods.SaveAsync(record, CancellationToken.None);
             log.LogInformation("pod {PodId} ({Name}/{Namespace}) ready, ip {Ip}", id, meta.Name, meta.Namespace, record.Ip ?? "host");
             return record;
@@ -57,77 +51,21 @@ public sealed class PodSandboxManager(
             log.LogWarning(e, "pod {PodId} failed to start; cleaning up", id);
             // A failed step keeps the half-created record (hidden from List): the next start's recovery retries it.
             // The name is released either way, as kubelet retries the run under the same name.
-            if ((await TearDownAsync(record, CancellationToken.None)).Count == 0) await pods.DeleteAsync(id);
+            if ((await runtime.TearDownAsync(record, CancellationToken.None)).Count == 0) await pods.DeleteAsync(id);
             pods.Names.Release(record.ReservedName, id);
             throw e is SpecException or ArgumentException ? DomainException.Invalid(e.Message) : e;
         }
     }
 
-    async Task<PodRecord> SetUpAsync(PodRecord record, PodSandboxConfig config, RuntimeClass handler, CancellationToken ct)
-    {
-        var ns = config.Linux?.SecurityContext?.NamespaceOptions ?? new NamespaceOption();
-        var hostNetwork = ns.Network == NamespaceMode.Node;
-        var hostIpc = ns.Ipc == NamespaceMode.Node;
-        var dns = config.DnsConfig is { } d ? new DnsSettings([.. d.Servers], [.. d.Searches], [.. d.Options]) : null;
-        Host.PrivateDirectories.Ensure(record.PodDir, Host.PrivateDirectories.ForPod(ContainerSpecMapper.PodUserNamespace(config) is not null));
-        var files = await PodFiles.WriteAsync(record.PodDir, new PodFilesInput { Hostname = config.Hostname, Dns = dns, HostNetwork = hostNetwork }, ct);
-        if (!hostIpc) ShmMount.Mount(files.Shm!);
-
-        var pinned = await pins.CreateAsync(record.Id, new PodNamespaceRequest
-        {
-            Network = !hostNetwork, Ipc = !hostIpc, Uts = !hostNetwork, Hostname = config.Hostname,
-            User = ContainerSpecMapper.PodUserNamespace(config),
-        }, ct);
-        record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs, UserNsPath = pinned.UserNs };
-
-        var infraFiles = hostIpc ? files with { Shm = "/dev/shm" } : files;
-        var infra = handler.Kind.Infra(ns.Pid == NamespaceMode.Pod);
-        if (infra == InfraStart.BeforeNetwork)
-            record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
-
-        if (!hostNetwork)
-        {
-            var result = await cni.SetUpAsync(new CniPod(record.Id, record.Name, record.Namespace, record.Uid, pinned.NetNs!)
-            {
-                // kubelet passes container ports without a host port too; only host ports are mapped (as containerd does).
-                PortMappings = [.. config.PortMappings.Where(p => p.HostPort > 0).Select(p => new CniPortMapping(p.HostPort, p.ContainerPort, p.Protocol.ToString().ToLowerInvariant(), string.IsNullOrEmpty(p.HostIp) ? null : p.HostIp))],
-            }, ct);
-            var ips = result.PodIps.Select(ip => ip.ToString()).ToList();
-            record = record with { Ip = ips.FirstOrDefault(), AdditionalIps = [.. ips.Skip(1)], NetworkSetUp = true };
-            await PodFiles.WriteHostsAsync(files.Hosts!, new PodFilesInput { Hostname = config.Hostname, PodIps = ips }, ct);
-        }
-        if (infra == InfraStart.AfterNetwork)
-            record = record with { InfraContainerId = await StartInfraAsync(record, config, infraFiles, handler, ct) };
-        return record with { State = PodState.Ready, Complete = true };
-    }
-
-    /// <summary>The pod's PID namespace holder: the static crishim-pause as PID 1, under conmon like any container.</summary>
-    async Task<string> StartInfraAsync(PodRecord record, PodSandboxConfig config, PodFilePaths files, RuntimeClass handler, CancellationToken ct)
-    {
-        var spec = new SandboxSpecGenerator().Generate(ContainerSpecMapper.MapSandbox(config, new SandboxSpecContext
-        {
-            SandboxId = record.Id, RootfsPath = infraRootfs.Path, Args = ["/pause"], PodFiles = files,
-            Namespaces = new PodNamespacePaths(record.NetNsPath, record.IpcNsPath, record.UtsNsPath,
-                User: ContainerSpecMapper.PodUserNamespaceInput(config, record.UserNsPath)),
-            CgroupsPath = CgroupNaming.For(record, record.Id),
-        }));
-        var bundle = Path.Combine(record.PodDir, "infra");
-        await BundleWriter.WriteAsync(bundle, handler.Kind.AdjustSpec(spec), ct);
-        await handler.Monitor.CreateAsync(new ContainerLaunchSpec(record.Id, "infra", bundle, Path.Combine(record.PodDir, "infra.log")), ct);
-        await handler.Monitor.StartAsync(record.Id, ct);
-        return record.Id;
-    }
-
     /// <summary>Stops every container and the infra process and tears the network down; the pod stays listed, NotReady.</summary>
     public async Task StopAsync(PodRecord pod, CancellationToken ct)
     {
-        using var held = await locks.PodAsync(pod.Id, ct);
+        using var held = await pods.LockAsync(pod.Id, ct);
         if (pods.Get(pod.Id) is not { } current) return; // removed meanwhile: nothing left to stop
         pod = current;
         foreach (var c in containers.InPod(pod.Id))
             await containerManager.StopLockedAsync(c, TimeSpan.Zero, ct);
-        if (pod.InfraContainerId is { } infra) await handlers.For(pod).Monitor.StopAsync(infra, TimeSpan.Zero, ct: ct);
-        if (pod.NetworkSetUp) await cni.TearDownAsync(pod.Id, ct);
+        await runtime.StopAsync(pod, ct);
         await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady, NetworkSetUp = false }, CancellationToken.None);
         log.LogInformation("pod {PodId} stopped", pod.Id);
     }
@@ -136,14 +74,14 @@ public sealed class PodSandboxManager(
     /// the call naming the step, so the client's retry finishes the job; a pod already gone counts as removed.</summary>
     public async Task RemoveAsync(PodRecord pod, CancellationToken ct)
     {
-        using var held = await locks.PodAsync(pod.Id, ct);
+        using var held = await pods.LockAsync(pod.Id, ct);
         if (pods.Get(pod.Id) is not { } current) return;
         pod = current;
         foreach (var c in containers.InPod(pod.Id).ToList())
             await containerManager.RemoveLockedAsync(c, ct);
         if (pod.State == PodState.Ready)
             pod = await pods.UpdateAsync(pod.Id, p => p with { State = PodState.NotReady }, CancellationToken.None) ?? pod;
-        var failed = await TearDownAsync(pod, ct);
+        var failed = await runtime.TearDownAsync(pod, ct);
         if (failed.Count > 0)
             throw new DomainException(ErrorKind.Internal,
                 $"pod sandbox \"{pod.Id}\" is not fully removed: {string.Join("; ", failed)}; it is kept, retry RemovePodSandbox");
@@ -153,18 +91,11 @@ public sealed class PodSandboxManager(
         log.LogInformation("pod {PodId} removed", pod.Id);
     }
 
-    /// <summary>Releases everything a pod may hold; each step tolerates what is already gone, and every step runs even
-    /// when an earlier one failed. Returns the failed steps ("step: error"), empty when all is released.</summary>
-    public Task<IReadOnlyList<string>> TearDownAsync(PodRecord pod, CancellationToken ct)
-    {
-        var handler = handlers.ForOrDefault(pod);
-        return TearDownAsync(pod.Id, pod.PodDir, [handler], handler.Kind.LeftoverCgroup(pod, pod.Id), ct);
-    }
+    /// <summary>Releases everything a pod may hold (see <see cref="IPodRuntime.TearDownAsync"/>); returns the failed steps.</summary>
+    public Task<IReadOnlyList<string>> TearDownAsync(PodRecord pod, CancellationToken ct) => runtime.TearDownAsync(pod, ct);
 
-    /// <summary>Releases what a pod ID with no record may hold (its record was unreadable): the infra under any
-    /// handler, network, pins, shm and pod dir. Returns the failed steps.</summary>
-    public Task<IReadOnlyList<string>> SweepOrphanAsync(string podId, CancellationToken ct) =>
-        TearDownAsync(podId, layout.PodDir(podId), [.. handlers.All.Where(h => h.IsUsable)], null, ct);
+    /// <summary>Releases what a pod ID with no record may hold (see <see cref="IPodRuntime.SweepOrphanAsync"/>); returns the failed steps.</summary>
+    public Task<IReadOnlyList<string>> SweepOrphanAsync(string podId, CancellationToken ct) => runtime.SweepOrphanAsync(podId, ct);
 
     /// <summary>IDs that have a pod dir, namespace pins or a CNI result on disk, with or without a record.</summary>
     public IEnumerable<string> IdsOnDisk()
@@ -175,26 +106,5 @@ public sealed class PodSandboxManager(
         return dirs.Select(Path.GetFileName).Concat(cniResults).OfType<string>().Distinct();
     }
 
-    async Task<IReadOnlyList<string>> TearDownAsync(string podId, string podDir, IReadOnlyList<RuntimeClass> runtimes, string? sandboxCgroup, CancellationToken ct)
-    {
-        var failed = new List<string>();
-        foreach (var monitor in runtimes.Select(h => h.Monitor))
-            await Try("stop infra", async () => { await monitor.StopAsync(podId, TimeSpan.Zero, ct: ct); await monitor.DeleteAsync(podId, ct); });
-        if (sandboxCgroup is not null) await Try("sandbox cgroup", () => cgroups.RemoveAsync(sandboxCgroup, cancellationToken: ct));
-        await Try("network", () => cni.TearDownAsync(podId, ct));
-        await Try("namespaces", () => pins.RemoveAsync(podId, ct));
-        await Try("shm", () => { ShmMount.Unmount(Path.Combine(podDir, PodFiles.ShmDir)); return Task.CompletedTask; });
-        await Try("pod dir", () => { if (Directory.Exists(podDir)) Directory.Delete(podDir, true); return Task.CompletedTask; });
-        return failed;
 
-        async Task Try(string step, Func<Task> action)
-        {
-            try { await action(); }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "pod {PodId}: tearing down {Step} failed", podId, step);
-                failed.Add($"{step}: {e.Message}");
-            }
-        }
-    }
 }

@@ -17,7 +17,7 @@ public class ContainerLayerUsersTests
     public async Task An_image_mounted_as_a_volume_is_in_use_by_the_container_naming_it()
     {
         using var dir = new TempDir();
-        var store = new ContainerStore(dir.Path, NullLogger<ContainerStore>.Instance);
+        var store = new ContainerStore(Path.Combine(dir.Path, "containers"), new PodStore(Path.Combine(dir.Path, "pods"), NullLogger<PodStore>.Instance), NullLogger<ContainerStore>.Instance);
         await store.SaveAsync(Container("c1", [new ImageVolumeRecord("/img", "sha256:vol", "/b/c1/volumes/0", ["/layers/vol-a", "/layers/vol-b"])]), CancellationToken.None);
         await store.SaveAsync(Container("c2", []), CancellationToken.None);
         var users = new ContainerLayerUsers(store);

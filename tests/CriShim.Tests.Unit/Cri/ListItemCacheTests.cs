@@ -39,12 +39,12 @@ public sealed class ListItemCacheTests
     (PodSandboxRpcs Handler, ContainerRpcs ContainerHandler, PodStore Pods, ContainerStore Containers) Build()
     {
         var pods = new PodStore(Path.Combine(_dir, "pods"), NullLogger<PodStore>.Instance);
-        var containers = new ContainerStore(Path.Combine(_dir, "containers"), NullLogger<ContainerStore>.Instance);
+        var containers = new ContainerStore(Path.Combine(_dir, "containers"), pods, NullLogger<ContainerStore>.Instance);
         var lookups = new StoreLookups(pods, containers);
         var listItems = new ListItemCache();
-        // The list RPCs answer from the stores alone: the managers, runtime classes, cgroups and locks are never reached.
+        // The list RPCs answer from the stores alone: the managers, runtime classes, cgroups and operation locks are never reached.
         var handler = new PodSandboxRpcs(null!, pods, containers, lookups, listItems);
-        var containerHandler = new ContainerRpcs(null!, null!, null!, null!, pods, containers, lookups, listItems, NullLogger<ContainerRpcs>.Instance);
+        var containerHandler = new ContainerRpcs(null!, null!, null!, pods, containers, lookups, listItems, NullLogger<ContainerRpcs>.Instance);
         return (handler, containerHandler, pods, containers);
     }
 

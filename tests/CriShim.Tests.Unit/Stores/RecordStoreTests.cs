@@ -162,7 +162,7 @@ public sealed class RecordStoreTests
     [Test]
     public async Task ContainersInPod_FollowEverySaveUpdateAndDelete_OldestFirst()
     {
-        var store = new ContainerStore(_dir, NullLogger<ContainerStore>.Instance); // the per-pod index
+        var store = new ContainerStore(Path.Combine(_dir, "containers"), new PodStore(Path.Combine(_dir, "pods"), NullLogger<PodStore>.Instance), NullLogger<ContainerStore>.Instance); // the per-pod index
         await store.SaveAsync(Container("b", "p1", 2));
         await store.SaveAsync(Container("a", "p1", 1));
         await store.SaveAsync(Container("x", "p2", 0));
