@@ -19,6 +19,9 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
     private readonly string _conmon;
     // conmon processes this instance started: kept so they are reaped when they exit.
     private readonly ConcurrentDictionary<string, Process> _children = new();
+    // runc's start is reading its exec.fifo; any other runtime (crun, runsc's shim) keeps its own start. With
+    // NOTIFY_SOCKET set runc start also relays sd_notify, which only runc does.
+    private readonly bool _startsThroughFifo;
 
     public ContainerMonitor(MonitorSettings settings, RuncClient runc, ILogger<ContainerMonitor>? logger = null)
     {
@@ -26,6 +29,7 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
         _runc = runc;
         _log = logger ?? NullLogger<ContainerMonitor>.Instance;
         _conmon = RuncClient.ResolveBinary(settings.ConmonBinary);
+        _startsThroughFifo = Path.GetFileName(runc.Binary) == "runc" && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
         Directory.CreateDirectory(settings.ExitDir);
         Directory.CreateDirectory(settings.PersistRoot);
         Directory.CreateDirectory(settings.SocketDir);
@@ -100,8 +104,15 @@ public sealed partial class ContainerMonitor : IAsyncDisposable
         return value;
     }
 
-    /// <summary>`runc start`: the container's process begins running its command.</summary>
-    public Task StartAsync(string id, CancellationToken ct = default) => _runc.StartAsync(id, ct);
+    /// <summary>`runc start`: the container's process begins running its command. For runc itself what runc start does
+    /// is done here (<see cref="ExecFifo"/>), a process fewer; `runc start` runs whenever that does not apply.</summary>
+    public async Task StartAsync(string id, CancellationToken ct = default)
+    {
+        if (_startsThroughFifo
+            && await ExecFifo.TryStartAsync(Path.Combine(_runc.Root, id, ExecFifo.FileName), RuncClient.ReadPidFile(Paths(id).ContainerPidFile), ct))
+            return;
+        await _runc.StartAsync(id, ct);
+    }
 
     /// <summary>The exit conmon recorded, or null while the container has not exited.</summary>
     public ContainerExit? ReadExit(string id)

@@ -81,16 +81,27 @@ public sealed class CniManager
         };
         // Written before ADD: a crash half-way must still let DEL clean up.
         await WriteCacheAsync(record, ct);
+        // loopback touches only `lo` and the chain only its own interface: the two run side by side (the chain's
+        // plugins one after the other, each fed the previous result), and both are done before the result counts.
+        var loopback = RunPluginAsync("ADD", JsonNode.Parse(LoopbackConf)!.AsObject(), "cni-loopback", "1.0.0", null, null, pod.PodId, pod.NetNsPath, "lo", record.CniArgs, ct);
         try
         {
-            await RunPluginAsync("ADD", JsonNode.Parse(LoopbackConf)!.AsObject(), "cni-loopback", "1.0.0", null, null, pod.PodId, pod.NetNsPath, "lo", record.CniArgs, ct);
             JsonNode? prev = null;
             var runtimeConfig = JsonNode.Parse(record.RuntimeConfig)!.AsObject();
-            foreach (var plugin in conf.Plugins)
+            try
             {
-                var output = await RunPluginAsync("ADD", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, pod.PodId, pod.NetNsPath, record.IfName, record.CniArgs, ct);
-                prev = string.IsNullOrWhiteSpace(output) ? prev : JsonNode.Parse(output);
+                foreach (var plugin in conf.Plugins)
+                {
+                    var output = await RunPluginAsync("ADD", plugin, conf.Name, conf.CniVersion, prev, runtimeConfig, pod.PodId, pod.NetNsPath, record.IfName, record.CniArgs, ct);
+                    prev = string.IsNullOrWhiteSpace(output) ? prev : JsonNode.Parse(output);
+                }
             }
+            finally
+            {
+                // A failed chain still waits for loopback, so the undo below never races a plugin still running.
+                await Task.WhenAny(loopback);
+            }
+            await loopback;
             var resultJson = prev?.ToJsonString() ?? $$"""{"cniVersion":"{{conf.CniVersion}}"}""";
             record = record with { Result = resultJson };
             await WriteCacheAsync(record, CancellationToken.None);
@@ -101,6 +112,7 @@ public sealed class CniManager
         catch (Exception e)
         {
             _log.LogWarning("CNI ADD for pod {PodId} failed, undoing: {Error}", pod.PodId, e.Message);
+            if (loopback.IsFaulted) _log.LogDebug(loopback.Exception.InnerException, "loopback ADD for {PodId} failed too", pod.PodId); // observed, not left to the finalizer
             try { await TearDownAsync(pod.PodId, CancellationToken.None); }
             catch (Exception undo) { _log.LogWarning(undo, "undoing CNI ADD for {PodId}", pod.PodId); }
             throw;
@@ -157,13 +169,14 @@ public sealed class CniManager
             ["CNI_PATH"] = string.Join(":", _settings.BinDirs),
             ["CNI_ARGS"] = cniArgs,
         };
+        var took = System.Diagnostics.Stopwatch.StartNew();
         var r = await CommandRunner.RunAsync(new CommandSpec(binary, [])
         {
             Stdin = Encoding.UTF8.GetBytes(stdin),
             Environment = env,
             Timeout = _settings.PluginTimeout,
         }, ct);
-        _log.LogDebug("CNI {Command} {Plugin} for {ContainerId} exited {ExitCode}", command, type, containerId, r.ExitCode);
+        _log.LogDebug("CNI {Command} {Plugin} for {ContainerId} exited {ExitCode} in {Ms:F1} ms", command, type, containerId, r.ExitCode, took.Elapsed.TotalMilliseconds);
         if (r.ExitCode == 0) return r.StdoutText;
         throw PluginError(type, command, r);
     }

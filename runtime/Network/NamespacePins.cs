@@ -83,7 +83,7 @@ public sealed partial class NamespacePins
     /// belong to a namespace the pod owns).</summary>
     static List<string> SetupCommand(PodNamespaceRequest request)
     {
-        var args = new List<string> { "/bin/sh", "-c", SetupScript, "sh", request.Uts ? request.Hostname ?? "" : "", request.Network ? "1" : "0" };
+        var args = new List<string> { "/bin/sh", "-c", SetupScript, "sh", request.Uts ? request.Hostname ?? "" : "", request.Network && request.LoopbackUp ? "1" : "0" };
         foreach (var (key, value) in request.Sysctls)
         {
             var path = SysctlPath(key);

@@ -10,6 +10,9 @@ public sealed record PodNamespaceRequest
     public bool Network { get; init; } = true;
     public bool Ipc { get; init; } = true;
     public bool Uts { get; init; } = true;
+    /// <summary>Bring `lo` up in the new network namespace; false when the caller's CNI ADD does it (its loopback
+    /// plugin), which saves a process here.</summary>
+    public bool LoopbackUp { get; init; } = true;
     /// <summary>Hostname set in the new UTS namespace.</summary>
     public string? Hostname { get; init; }
     /// <summary>Namespaced sysctls ("net.ipv4.ip_forward" or "net/ipv4/ip_forward" → value): net.* go to the network

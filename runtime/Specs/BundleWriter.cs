@@ -3,7 +3,7 @@ using CriShim.Oci.Specs.Model;
 
 namespace CriShim.Oci.Specs;
 
-/// <summary>Writes and reads a bundle's config.json; the write is atomic (temp file, fsync, rename).</summary>
+/// <summary>Writes and reads a bundle's config.json; the write is atomic (temp file, rename).</summary>
 public static class BundleWriter
 {
     public const string ConfigFileName = "config.json";
@@ -19,8 +19,10 @@ public static class BundleWriter
             await using (var stream = new FileStream(temp, PrivateFile.CreateNew))
             {
                 await JsonSerializer.SerializeAsync(stream, spec, OciJson.Info<Spec>(), cancellationToken);
+                // No fsync: config.json is the input of `runc create`, which reads it from the page cache right away;
+                // a power loss takes the container with it, and later readers (status, exec) need a live container
+                // or read it best-effort. The rename keeps a daemon crash from ever leaving half a file.
                 await stream.FlushAsync(cancellationToken);
-                stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);
             return path;

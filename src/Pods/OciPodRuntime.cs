@@ -56,6 +56,7 @@ public sealed class OciPodRuntime(
         var pinned = await pins.CreateAsync(record.Id, new PodNamespaceRequest
         {
             Network = !hostNetwork, Ipc = !hostIpc, Uts = !hostNetwork, Hostname = config.Hostname,
+            LoopbackUp = false, // the pod's own netns always gets CNI ADD below, whose loopback plugin brings `lo` up
             User = ContainerSpecMapper.PodUserNamespace(config),
         }, ct);
         record = record with { NetNsPath = pinned.NetNs, IpcNsPath = pinned.IpcNs, UtsNsPath = pinned.UtsNs, UserNsPath = pinned.UserNs };
