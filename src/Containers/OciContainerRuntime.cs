@@ -1,5 +1,5 @@
 using CriShim.Config;
-using CriShim.Cri.Specs;
+using CriShim.Containers.Specs;
 using CriShim.Errors;
 using CriShim.Images;
 using CriShim.Oci.Cgroups;

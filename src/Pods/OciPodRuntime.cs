@@ -1,5 +1,5 @@
 using CriShim.Config;
-using CriShim.Cri.Specs;
+using CriShim.Containers.Specs;
 using CriShim.Oci.Cgroups;
 using CriShim.Oci.Monitor;
 using CriShim.Oci.Network;

@@ -1,7 +1,7 @@
 using CriShim.Errors;
 using CriShim.Config;
 using CriShim.Containers;
-using CriShim.Cri.Specs;
+using CriShim.Containers.Specs;
 using CriShim.Oci.Specs;
 using CriShim.RuntimeClasses;
 using CriShim.Stores;

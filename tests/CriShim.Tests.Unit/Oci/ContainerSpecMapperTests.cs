@@ -1,4 +1,4 @@
-using CriShim.Cri.Specs;
+using CriShim.Containers.Specs;
 using CriShim.Oci.Specs;
 using Google.Protobuf;
 using Runtime.V1;

@@ -8,7 +8,7 @@ using CriPropagation = Runtime.V1.MountPropagation;
 using OciNamespaceMode = CriShim.Oci.Specs.NamespaceMode;
 using OciPropagation = CriShim.Oci.Specs.MountPropagation;
 
-namespace CriShim.Cri.Specs;
+namespace CriShim.Containers.Specs;
 
 /// <summary>
 /// Maps CRI protobuf requests (plus image defaults and the daemon's own decisions) to the plain spec inputs of the

@@ -1,6 +1,6 @@
 using CriShim.Oci.Specs;
 
-namespace CriShim.Cri.Specs;
+namespace CriShim.Containers.Specs;
 
 /// <summary>
 /// Pinned pod namespace files (null = not pinned: a host namespace, or none yet). <see cref="Pid"/> is the pod's
