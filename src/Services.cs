@@ -60,6 +60,7 @@ public static class Services
         services.AddSingleton<Stats.StatsCollector>();
         AddRpcGroups(services);
         services.AddHostedService(sp => sp.GetRequiredService<Supervisor>());
+        services.AddHostedService<Host.IdleMemoryTrimmer>(); // a burst's memory given back once the daemon is quiet
     }
 
     /// <summary>Image store and puller: ImageStore resolves images (ImageRecord, with LayerDirs) for the container stage.</summary>
