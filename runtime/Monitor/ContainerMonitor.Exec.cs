@@ -36,7 +36,7 @@ public sealed partial class ContainerMonitor
             await Specs.PrivateFile.WriteAllTextAsync(specPath, ExecProcessSpec(bundle, args, terminal: false), ct);
 
             var conmonArgs = ConmonCommand.BuildExecArgs(_settings, _runc, id, specPath, pidFile, output.WriterPath);
-            using var conmon = ConmonProcess.Start(_conmon, conmonArgs, work, Path.Combine(work, "conmon.stderr"));
+            using var conmon = SpawnedConmon.Start(_conmon, conmonArgs, work, Path.Combine(work, "conmon.stderr"));
             var timedOut = false;
             string? line;
             try
@@ -65,11 +65,8 @@ public sealed partial class ContainerMonitor
             }
             finally
             {
-                if (!conmon.Process.HasExited)
-                {
-                    try { conmon.Process.Kill(); } catch (InvalidOperationException) { }
-                }
-                await conmon.Process.WaitForExitAsync(CancellationToken.None);
+                if (!conmon.HasExited) conmon.Kill();
+                await conmon.WaitForExitAsync();
             }
 
             int code;
