@@ -36,7 +36,7 @@ public sealed partial class ContainerMonitor
             await Specs.PrivateFile.WriteAllTextAsync(specPath, ExecProcessSpec(bundle, args, terminal: false), ct);
 
             var conmonArgs = ConmonCommand.BuildExecArgs(_settings, _runc, id, specPath, pidFile, output.WriterPath);
-            using var conmon = StartExecConmon(id, conmonArgs, work);
+            using var conmon = ConmonProcess.Start(_conmon, conmonArgs, work, Path.Combine(work, "conmon.stderr"));
             var timedOut = false;
             string? line;
             try
@@ -65,8 +65,11 @@ public sealed partial class ContainerMonitor
             }
             finally
             {
-                if (!conmon.HasExited) conmon.Kill();
-                await conmon.WaitForExitAsync();
+                if (!conmon.Process.HasExited)
+                {
+                    try { conmon.Process.Kill(); } catch (InvalidOperationException) { }
+                }
+                await conmon.Process.WaitForExitAsync(CancellationToken.None);
             }
 
             int code;
@@ -125,14 +128,6 @@ public sealed partial class ContainerMonitor
                     ?? throw new ContainerExecException(id, "container not found");
         if (!state.IsRunning) throw new ContainerExecException(id, $"container is {state.Status}");
         return state.Bundle;
-    }
-
-    /// <summary>conmon for one exec; a conmon that cannot be started at all (missing binary) fails the exec like
-    /// one that exits without an exit code.</summary>
-    SpawnedConmon StartExecConmon(string id, IReadOnlyList<string> conmonArgs, string work)
-    {
-        try { return SpawnedConmon.Start(_conmon, conmonArgs, work, Path.Combine(work, "conmon.stderr")); }
-        catch (IOException e) { throw new ContainerExecException(id, e.Message); }
     }
 
     /// <summary>The container's process from its config.json with other arguments and a terminal or none.</summary>

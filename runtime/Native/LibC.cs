@@ -10,7 +10,7 @@ namespace CriShim.Oci.Native;
 internal static class LibC
 {
     // errno
-    public const int ENOENT = 2, ESRCH = 3, EINTR = 4, EBUSY = 16, EINVAL = 22;
+    public const int ENOENT = 2, ESRCH = 3, EBUSY = 16, EINVAL = 22;
 
     // open(2), pipe2(2)
     public const int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000, O_PATH = 0x200000;
@@ -88,52 +88,6 @@ internal static class LibC
 
     [DllImport("libc", SetLastError = true)]
     public static extern int mount_setattr(int dirFd, string path, uint flags, ref MountAttr attr, nuint size);
-
-    // posix_spawn(3): conmon for an exec starts with its descriptors placed by file actions, no shell in between.
-    public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
-    public const int O_WRONLY = 1, O_CREAT = 0x40, O_TRUNC = 0x200;
-    public const int WNOHANG = 1;
-    /// <summary>Bytes reserved for glibc's posix_spawn_file_actions_t (80), posix_spawnattr_t (336), sigset_t (128).</summary>
-    public const int SpawnStructBytes = 512;
-
-    [DllImport("libc", SetLastError = true)]
-    public static extern int posix_spawn(out int pid, string path, IntPtr fileActions, IntPtr attr, IntPtr[] argv, IntPtr[] envp);
-
-    [DllImport("libc")]
-    public static extern int posix_spawn_file_actions_init(IntPtr fileActions);
-
-    [DllImport("libc")]
-    public static extern int posix_spawn_file_actions_destroy(IntPtr fileActions);
-
-    [DllImport("libc")]
-    public static extern int posix_spawn_file_actions_addopen(IntPtr fileActions, int fd, string path, int flags, uint mode);
-
-    [DllImport("libc")]
-    public static extern int posix_spawn_file_actions_addchdir_np(IntPtr fileActions, string path);
-
-    [DllImport("libc")]
-    public static extern int posix_spawnattr_init(IntPtr attr);
-
-    [DllImport("libc")]
-    public static extern int posix_spawnattr_destroy(IntPtr attr);
-
-    [DllImport("libc")]
-    public static extern int posix_spawnattr_setflags(IntPtr attr, short flags);
-
-    [DllImport("libc")]
-    public static extern int posix_spawnattr_setsigdefault(IntPtr attr, IntPtr sigset);
-
-    [DllImport("libc")]
-    public static extern int posix_spawnattr_setsigmask(IntPtr attr, IntPtr sigset);
-
-    [DllImport("libc")]
-    public static extern int sigfillset(IntPtr sigset);
-
-    [DllImport("libc")]
-    public static extern int sigemptyset(IntPtr sigset);
-
-    [DllImport("libc", SetLastError = true)]
-    public static extern int waitpid(int pid, out int status, int options);
 
     [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
     private static extern IntPtr realpath(string path, IntPtr resolved);
